@@ -1,0 +1,69 @@
+//! The `cadet` command line: clap subcommands over the core. With no subcommand the binary
+//! starts the workbench (see `main.rs`).
+
+mod crop;
+mod info;
+mod progress;
+mod slice;
+mod study;
+mod synth;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cadet",
+    version,
+    about = "A workbench for CNN-based computer-aided detection in CT",
+    long_about = "A workbench for CNN-based computer-aided detection in CT.\n\n\
+                  Without a subcommand, opens the workbench on PATH (a study folder or a volume), \
+                  or on the bundled sample study.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A study folder (with study.csv) or a NIfTI volume to open in the workbench.
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show a volume's grid, orientation and HU statistics.
+    Info(info::InfoArgs),
+    /// Write a synthetic lymph-node study.
+    Synth(synth::SynthArgs),
+    /// Summarise a study folder.
+    Study(study::StudyArgs),
+    /// Crop a volume to a voxel box, keeping its world position.
+    Crop(crop::CropArgs),
+    /// Export one slice as PNG, in display orientation.
+    Slice(slice::SliceArgs),
+}
+
+/// Runs a headless subcommand.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Info(args) => info::run(&args),
+        Command::Synth(args) => synth::run(&args),
+        Command::Study(args) => study::run(&args),
+        Command::Crop(args) => crop::run(&args),
+        Command::Slice(args) => slice::run(&args),
+    }
+}
+
+/// Where the bundled sample data lives: `$CADET_SAMPLE_DATA`, `sample_data/` beside the
+/// executable, or the source tree's `sample_data/` (for `cargo run`).
+pub fn sample_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CADET_SAMPLE_DATA") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.join("sample_data")))
+        && dir.is_dir()
+    {
+        return dir;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data")
+}

@@ -1,0 +1,12 @@
+//! The headless core: everything the workbench does, as plain Rust with no GUI types.
+
+pub mod atomic;
+pub mod geometry;
+pub mod nifti;
+pub mod raster;
+pub mod sampling;
+pub mod seed;
+pub mod study;
+pub mod synth;
+pub mod volume;
+pub mod window;
