@@ -3,10 +3,13 @@
 
 mod crop;
 mod info;
+mod models;
 mod progress;
+mod sample;
 mod slice;
 mod study;
 mod synth;
+mod train;
 
 use std::path::PathBuf;
 
@@ -41,6 +44,14 @@ pub enum Command {
     Crop(crop::CropArgs),
     /// Export one slice as PNG, in display orientation.
     Slice(slice::SliceArgs),
+    /// List the model zoo with parameters and multiply-adds.
+    Models(models::ModelsArgs),
+    /// Sample 2.5D views: one at given parameters, or random views of many candidates.
+    Sample(sample::SampleArgs),
+    /// Train one model on one fold (or resume a run).
+    Train(train::TrainArgs),
+    /// Train every fold of a cross-validation.
+    Cv(train::CvArgs),
 }
 
 /// Runs a headless subcommand.
@@ -51,6 +62,10 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Study(args) => study::run(&args),
         Command::Crop(args) => crop::run(&args),
         Command::Slice(args) => slice::run(&args),
+        Command::Models(args) => models::run(&args),
+        Command::Sample(args) => sample::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Cv(args) => train::run_cv(&args),
     }
 }
 

@@ -44,7 +44,7 @@ pub fn run(args: &SliceArgs) -> anyhow::Result<()> {
             g.depth - 1
         );
     }
-    if !(args.scale > 0.0 && args.scale <= 16.0) {
+    if args.scale <= 0.0 || args.scale > 16.0 || args.scale.is_nan() {
         bail!("--scale must be in (0, 16]");
     }
     let window = match args.window {

@@ -1,12 +1,15 @@
 //! The headless core: everything the workbench does, as plain Rust with no GUI types.
 
 pub mod atomic;
+pub mod dataset;
 pub mod geometry;
+pub mod models;
 pub mod nifti;
 pub mod raster;
 pub mod sampling;
 pub mod seed;
 pub mod study;
 pub mod synth;
+pub mod train;
 pub mod volume;
 pub mod window;

@@ -6,3 +6,4 @@ mod nifti_real;
 mod nifti_roundtrip;
 mod sampling;
 mod synth;
+mod train;

@@ -73,15 +73,15 @@ fn stations(region: &Region) -> Vec<([f64; 3], [f64; 3])> {
     }
 }
 
-/// Places 5–8 (mediastinal) or 6–10 (abdominal) nodes in fat between `z_lo` and `z_hi`.
+/// Places 7–10 (mediastinal) or 8–12 (abdominal) nodes in fat between `z_lo` and `z_hi`.
 pub fn place_nodes(rng: &mut Pcg64, phantom: &Phantom, region: &Region, z_lo: f64, z_hi: f64) -> Vec<NodeSpec> {
     let wanted = match region {
-        Region::Abdominal => rng.random_range(6..=10),
-        _ => rng.random_range(5..=8),
+        Region::Abdominal => rng.random_range(8..=12),
+        _ => rng.random_range(7..=10),
     };
     let stations = stations(region);
     let mut nodes: Vec<NodeSpec> = Vec::new();
-    for _ in 0..400 {
+    for _ in 0..800 {
         if nodes.len() == wanted {
             break;
         }
@@ -161,7 +161,7 @@ pub fn make_candidates(rng: &mut Pcg64, phantom: &Phantom, nodes: &[NodeSpec], b
     let far_from_nodes = |p: DVec3| nodes.iter().all(|n| n.center.distance(p) > n.long_axis_mm / 2.0 + 2.0);
     let ok = |p: DVec3| bounds.contains(p) && phantom.body_depth_mm(p) > 3.0 && far_from_nodes(p);
     let mut negatives = Vec::new();
-    let total_negatives = rng.random_range(30..=35);
+    let total_negatives = rng.random_range(27..=31);
     let vessel_points: Vec<DVec3> = phantom
         .vessels
         .iter()

@@ -1,0 +1,236 @@
+//! `cadet train` (one run, from flags, a config file, or resuming) and `cadet cv` (every fold of
+//! a cross-validation), with a progress bar.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::core::dataset::Prior;
+use crate::core::models::ModelKind;
+use crate::core::sampling::Interpolation;
+use crate::core::train::{DeviceChoice, Regime, RunDir, Start, TrainConfig, TrainEvent, train_blocking};
+
+/// Settings shared by `train` and `cv`; unset flags keep the paper's defaults.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Study folder (with study.csv).
+    #[arg(long)]
+    pub study: Option<PathBuf>,
+    /// Model: cifarnet, alexnet-h, alexnet-l, googlenet-h, googlenet-l, vgg16, overfeat.
+    #[arg(long, value_enum)]
+    pub model: Option<ModelKind>,
+    #[arg(long, value_enum)]
+    pub regime: Option<Regime>,
+    /// Pretrained weights for the tl and imnet regimes.
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    #[arg(long)]
+    pub folds: Option<usize>,
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long)]
+    pub batch: Option<usize>,
+    #[arg(long)]
+    pub lr: Option<f64>,
+    #[arg(long, value_enum)]
+    pub prior: Option<Prior>,
+    #[arg(long)]
+    pub views_per_candidate: Option<usize>,
+    #[arg(long)]
+    pub val_views: Option<usize>,
+    /// Pixels the views are sampled at (then resized to the model's view size).
+    #[arg(long)]
+    pub size: Option<usize>,
+    #[arg(long, value_enum)]
+    pub interp: Option<Interpolation>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, value_enum)]
+    pub device: Option<DeviceChoice>,
+    /// Run name (its directory is RUNS_DIR/NAME, never overwritten).
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub runs_dir: Option<PathBuf>,
+    /// Early-stopping patience in epochs (0 disables it).
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Read the configuration from a config.toml (flags given too override it).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The test fold (1-based).
+    #[arg(long)]
+    pub fold: Option<usize>,
+    /// Continue an interrupted run from its last checkpoint.
+    #[arg(long, conflicts_with_all = ["config", "study", "model"])]
+    pub resume: Option<PathBuf>,
+}
+
+impl RunArgs {
+    /// The configuration: a file or the paper's defaults, with the given flags applied.
+    pub fn config(&self) -> anyhow::Result<TrainConfig> {
+        let mut c = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("{} is not a valid training config", path.display()))?
+            }
+            None => {
+                let (Some(study), Some(model)) = (&self.study, self.model) else {
+                    bail!("give --study and --model (or --config FILE.toml)");
+                };
+                TrainConfig::paper_defaults(study, model)
+            }
+        };
+        if let Some(v) = &self.study {
+            c.study = v.clone();
+        }
+        if let Some(v) = self.model {
+            c.model = v;
+            c.sample_size = self.size.unwrap_or(v.view_size().min(64));
+        }
+        macro_rules! set {
+            ($($field:ident = $value:expr),*) => { $(if let Some(v) = $value { c.$field = v; })* };
+        }
+        set!(
+            regime = self.regime,
+            folds = self.folds,
+            epochs = self.epochs,
+            batch = self.batch,
+            lr = self.lr,
+            prior = self.prior,
+            views_per_candidate = self.views_per_candidate,
+            val_views = self.val_views,
+            sample_size = self.size,
+            interpolation = self.interp,
+            seed = self.seed,
+            device = self.device,
+            name = self.name.clone(),
+            runs_dir = self.runs_dir.clone()
+        );
+        if self.weights.is_some() {
+            c.weights = self.weights.clone();
+        }
+        if let Some(p) = self.patience {
+            c.patience = (p > 0).then_some(p);
+        }
+        if self.name.is_none() && self.config.is_none() {
+            c.name = format!("{}-{}", c.model, c.regime.name());
+        }
+        Ok(c)
+    }
+}
+
+/// Trains one run with a progress bar; returns its directory.
+fn run_with_progress(start: Start) -> anyhow::Result<PathBuf> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} it  {msg}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut epochs = 0;
+    let mut failure = None;
+    let dir = train_blocking(start, &mut |event| match event {
+        TrainEvent::Started { run_dir, device, config, first_epoch, .. } => {
+            epochs = config.epochs;
+            bar.println(format!("run {} on {device}", run_dir.display()));
+            bar.set_position(0);
+            let _ = first_epoch;
+        }
+        TrainEvent::Iteration(m) => {
+            bar.set_length((m.iterations_per_epoch * epochs) as u64);
+            bar.set_position((m.epoch * m.iterations_per_epoch + m.iteration + 1) as u64);
+            bar.set_prefix(format!("epoch {}/{epochs}", m.epoch + 1));
+            bar.set_message(format!("loss {:.4}  {:.0} img/s", m.loss, m.images_per_second));
+        }
+        TrainEvent::Epoch(m) => bar.println(format!(
+            "epoch {:>3}: train loss {:.4} acc {:.3} | val loss {:.4} acc {:.3} | lr {:.0e} | {:.1} s",
+            m.epoch + 1,
+            m.train_loss,
+            m.train_accuracy,
+            m.val_loss,
+            m.val_accuracy,
+            m.lr,
+            m.seconds
+        )),
+        TrainEvent::EarlyStop { epoch, best_epoch } => {
+            bar.println(format!("early stop after epoch {} (best: epoch {})", epoch + 1, best_epoch + 1))
+        }
+        TrainEvent::Finished(s) => bar.println(format!(
+            "finished: {} epochs, best val loss {} (epoch {}), {:.0} s",
+            s.epochs_completed,
+            s.best_val_loss.map_or("-".into(), |v| format!("{v:.4}")),
+            s.best_epoch.map_or("-".into(), |e| (e + 1).to_string()),
+            s.seconds
+        )),
+        TrainEvent::Failed { message } => failure = Some(message.clone()),
+        _ => {}
+    })?;
+    bar.finish_and_clear();
+    if let Some(message) = failure {
+        bail!("training failed ({}): {message}", dir.display());
+    }
+    Ok(dir)
+}
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let start = match &args.resume {
+        Some(dir) => {
+            RunDir::open(dir)?;
+            Start::Resume(dir.clone())
+        }
+        None => {
+            let mut c = args.run.config()?;
+            if let Some(f) = args.fold {
+                c.fold = f;
+            }
+            Start::New(Box::new(c))
+        }
+    };
+    let dir = run_with_progress(start)?;
+    println!("{}", dir.display());
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct CvArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Every fold of a cross-validation, one run per fold named `NAME-f1`, `NAME-f2`, ...
+pub fn run_cv(args: &CvArgs) -> anyhow::Result<()> {
+    let base = args.run.config()?;
+    let mut dirs = Vec::new();
+    for fold in 1..=base.folds {
+        let mut c = base.clone();
+        c.fold = fold;
+        c.name = format!("{}-f{fold}", base.name);
+        println!("fold {fold}/{}", base.folds);
+        dirs.push(run_with_progress(Start::New(Box::new(c)))?);
+    }
+    println!("{:<28} {:>11} {:>10} {:>12}", "run", "best epoch", "val loss", "val accuracy");
+    for dir in &dirs {
+        let summary = RunDir::open(dir)?.read_summary()?;
+        println!(
+            "{:<28} {:>11} {:>10} {:>12}",
+            short(dir),
+            summary.best_epoch.map_or("-".into(), |e| (e + 1).to_string()),
+            summary.best_val_loss.map_or("-".into(), |v| format!("{v:.4}")),
+            summary.best_val_accuracy.map_or("-".into(), |v| format!("{v:.3}"))
+        );
+    }
+    Ok(())
+}
+
+fn short(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}

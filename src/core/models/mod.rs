@@ -1,0 +1,187 @@
+//! The model zoo of the paper: CifarNet, AlexNet (H and L), GoogLeNet (H and L), VGG-16 and
+//! OverFeat, for any number of classes, as burn modules.
+
+mod alexnet;
+mod blocks;
+mod cifarnet;
+mod googlenet;
+mod overfeat;
+mod params;
+pub mod pretrained;
+mod vgg;
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use alexnet::{AlexNet, AlexVariant};
+pub use blocks::Trace;
+pub use cifarnet::CifarNet;
+pub use googlenet::{GoogLeNet, GoogVariant, Inception};
+pub use overfeat::OverFeat;
+pub use params::{ParamInfo, count_trainable, list_params};
+pub use vgg::Vgg16;
+
+/// Which network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelKind {
+    Cifarnet,
+    AlexnetH,
+    AlexnetL,
+    GooglenetH,
+    GooglenetL,
+    Vgg16,
+    Overfeat,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 7] = [
+        ModelKind::Cifarnet,
+        ModelKind::AlexnetH,
+        ModelKind::AlexnetL,
+        ModelKind::GooglenetH,
+        ModelKind::GooglenetL,
+        ModelKind::Vgg16,
+        ModelKind::Overfeat,
+    ];
+
+    /// The name used on the command line and in run configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Cifarnet => "cifarnet",
+            ModelKind::AlexnetH => "alexnet-h",
+            ModelKind::AlexnetL => "alexnet-l",
+            ModelKind::GooglenetH => "googlenet-h",
+            ModelKind::GooglenetL => "googlenet-l",
+            ModelKind::Vgg16 => "vgg16",
+            ModelKind::Overfeat => "overfeat",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The square input the network consumes (pixels).
+    pub fn input_size(self) -> usize {
+        match self {
+            ModelKind::Cifarnet => CifarNet::INPUT,
+            ModelKind::AlexnetH => 227,
+            ModelKind::AlexnetL | ModelKind::GooglenetL => 64,
+            ModelKind::GooglenetH | ModelKind::Vgg16 => 224,
+            ModelKind::Overfeat => OverFeat::INPUT,
+        }
+    }
+
+    /// The size views are brought to before cropping to [`Self::input_size`]: the "H" models
+    /// take 256 px images and crop, the others use the view as it is.
+    pub fn view_size(self) -> usize {
+        match self {
+            ModelKind::AlexnetH | ModelKind::GooglenetH | ModelKind::Vgg16 | ModelKind::Overfeat => 256,
+            other => other.input_size(),
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            ModelKind::Cifarnet => "three 5×5 convolutions (32, 32, 64), fc 64 (Caffe cifar10_quick)",
+            ModelKind::AlexnetH => "AlexNet as torchvision (227 crop of 256)",
+            ModelKind::AlexnetL => "AlexNet with first stride 2 for 64 px views",
+            ModelKind::GooglenetH => "GoogLeNet/Inception v1 as torchvision (224 crop of 256)",
+            ModelKind::GooglenetL => "GoogLeNet with a 32-filter 5×5 stride-1 stem for 64 px views",
+            ModelKind::Vgg16 => "VGG-16 as torchvision (224 crop of 256)",
+            ModelKind::Overfeat => "OverFeat fast (231 crop of 256)",
+        }
+    }
+
+    pub fn build(self, classes: usize, device: &Device) -> Net {
+        match self {
+            ModelKind::Cifarnet => Net::CifarNet(CifarNet::new(classes, device)),
+            ModelKind::AlexnetH => Net::AlexNet(AlexNet::new(AlexVariant::High, classes, device)),
+            ModelKind::AlexnetL => Net::AlexNet(AlexNet::new(AlexVariant::Low, classes, device)),
+            ModelKind::GooglenetH => Net::GoogLeNet(GoogLeNet::new(GoogVariant::High, classes, device)),
+            ModelKind::GooglenetL => Net::GoogLeNet(GoogLeNet::new(GoogVariant::Low, classes, device)),
+            ModelKind::Vgg16 => Net::Vgg16(Vgg16::new(classes, device)),
+            ModelKind::Overfeat => Net::OverFeat(OverFeat::new(classes, device)),
+        }
+    }
+
+    /// Shapes and multiply-adds at the model's input size.
+    pub fn trace(self, classes: usize) -> Trace {
+        let size = self.input_size();
+        match self {
+            ModelKind::Cifarnet => CifarNet::trace(classes, size),
+            ModelKind::AlexnetH => AlexNet::trace(AlexVariant::High, classes, size),
+            ModelKind::AlexnetL => AlexNet::trace(AlexVariant::Low, classes, size),
+            ModelKind::GooglenetH => GoogLeNet::trace(GoogVariant::High, classes, size),
+            ModelKind::GooglenetL => GoogLeNet::trace(GoogVariant::Low, classes, size),
+            ModelKind::Vgg16 => Vgg16::trace(classes, size),
+            ModelKind::Overfeat => OverFeat::trace(classes, size),
+        }
+    }
+
+    /// Path prefix of the classifier layer that transfer learning re-initialises.
+    pub fn classifier_prefix(self) -> &'static str {
+        match self {
+            ModelKind::Cifarnet => "fc5.",
+            ModelKind::AlexnetH | ModelKind::AlexnetL | ModelKind::Vgg16 | ModelKind::Overfeat => "fc8.",
+            ModelKind::GooglenetH | ModelKind::GooglenetL => "fc.",
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Any network of the zoo. (One exists per run; boxing the variants would only add noise.)
+#[allow(clippy::large_enum_variant)]
+#[derive(Module, Debug)]
+pub enum Net {
+    CifarNet(CifarNet),
+    AlexNet(AlexNet),
+    GoogLeNet(GoogLeNet),
+    Vgg16(Vgg16),
+    OverFeat(OverFeat),
+}
+
+impl Net {
+    /// Class logits for a batch `[batch, 3, size, size]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<2> {
+        self.classify(self.features(x))
+    }
+
+    /// The activations of the last pooling layer (pool-5 for AlexNet).
+    pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Net::CifarNet(m) => m.features(x),
+            Net::AlexNet(m) => m.features(x),
+            Net::GoogLeNet(m) => m.features(x),
+            Net::Vgg16(m) => m.features(x),
+            Net::OverFeat(m) => m.features(x),
+        }
+    }
+
+    pub fn classify(&self, features: Tensor<4>) -> Tensor<2> {
+        match self {
+            Net::CifarNet(m) => m.classify(features),
+            Net::AlexNet(m) => m.classify(features),
+            Net::GoogLeNet(m) => m.classify(features),
+            Net::Vgg16(m) => m.classify(features),
+            Net::OverFeat(m) => m.classify(features),
+        }
+    }
+
+    /// The first convolution's weights, `[filters, 3, k, k]`.
+    pub fn first_conv_weight(&self) -> Tensor<4> {
+        match self {
+            Net::CifarNet(m) => m.conv1.weight.val(),
+            Net::AlexNet(m) => m.conv1.weight.val(),
+            Net::GoogLeNet(m) => m.conv1.conv.weight.val(),
+            Net::Vgg16(m) => m.convs[0].weight.val(),
+            Net::OverFeat(m) => m.conv1.weight.val(),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The training engine (headless): configuration, device choice, the three regimes, our SGD,
+//! run directories with checkpoints, and the training thread with its events.
+
+mod config;
+mod device;
+mod engine;
+mod epoch;
+mod events;
+mod regime;
+mod run_dir;
+mod sgd;
+
+pub use config::{DeviceChoice, Regime, TrainConfig};
+pub use device::{TrainDevice, select_device};
+pub use engine::{Start, TrainError, TrainHandle, spawn, train_blocking};
+pub use events::{CheckpointKind, EpochMetrics, IterationMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};
+pub use regime::{build_model, lr_multiplier};
+pub use run_dir::{Progress, RunDir, RunDirError, SplitRecord, list_runs};
+pub use sgd::{Sgd, SgdConfig};

@@ -1,0 +1,68 @@
+//! The three training regimes: random initialisation, transfer learning (pretrained backbone
+//! fine-tuned at a tenth of the learning rate, new classifier at the full rate) and frozen
+//! off-the-shelf features (only the new classifier trains).
+
+use burn::module::{ModuleVisitor, Param, ParamGroup, ParamId};
+use burn::prelude::*;
+
+use super::config::{Regime, TrainConfig};
+use crate::core::models::pretrained::{is_classifier, load_backbone};
+use crate::core::models::{ModelKind, Net};
+use crate::core::seed::{mix_seed, stream};
+
+/// The learning-rate multiplier of a parameter under a regime.
+pub fn lr_multiplier(regime: Regime, kind: ModelKind, path: &str) -> f64 {
+    match (regime, is_classifier(kind, path)) {
+        (_, true) | (Regime::Ri, false) => 1.0,
+        (Regime::Tl, false) => 0.1,
+        (Regime::Imnet, false) => 0.0,
+    }
+}
+
+/// Collects ids of the classifier's parameters, and initialises lazy parameters on the way
+/// (so that initial weights depend on the seed only, not on when they are first used).
+struct Visit {
+    kind: ModelKind,
+    path: Vec<String>,
+    classifier: Vec<ParamId>,
+}
+
+impl ModuleVisitor for Visit {
+    fn enter_module(&mut self, name: &str, container_type: &str) {
+        if !container_type.starts_with("Enum:") {
+            self.path.push(name.to_string());
+        }
+    }
+
+    fn exit_module(&mut self, _name: &str, container_type: &str) {
+        if !container_type.starts_with("Enum:") {
+            self.path.pop();
+        }
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+        if is_classifier(self.kind, &self.path.join(".")) {
+            self.classifier.push(param.id);
+        }
+    }
+}
+
+/// Builds the network of a run with seeded initial weights, loads pretrained weights for `tl`
+/// and `imnet`, and freezes the backbone for `imnet`.
+pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&str)) -> Result<Net, String> {
+    device.seed(mix_seed(config.seed, stream::INIT));
+    let mut net = config.model.build(config.classes, device);
+    let mut visit = Visit { kind: config.model, path: Vec::new(), classifier: Vec::new() };
+    net.visit(&mut visit);
+    if config.regime != Regime::Ri {
+        let path =
+            config.weights.as_deref().ok_or_else(|| format!("the {} regime needs --weights", config.regime.name()))?;
+        let report = load_backbone(&mut net, config.model, path, false).map_err(|e| e.to_string())?;
+        log(&format!("pretrained weights from {}: {}", path.display(), report.describe()));
+    }
+    if config.regime == Regime::Imnet {
+        net = net.freeze().unfreeze_group(ParamGroup::from_ids(visit.classifier));
+    }
+    Ok(net)
+}
