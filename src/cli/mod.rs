@@ -2,6 +2,7 @@
 //! starts the workbench (see `main.rs`).
 
 mod crop;
+mod eval;
 mod info;
 mod models;
 mod progress;
@@ -52,6 +53,12 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Train every fold of a cross-validation.
     Cv(train::CvArgs),
+    /// Score a run's test candidates (or pool folds, or ensemble runs) and report FROC.
+    Eval(eval::EvalArgs),
+    /// FROC analysis of a scores.csv.
+    Froc(eval::FrocArgs),
+    /// A table like the paper's Table II over evaluation folders.
+    Report(eval::ReportArgs),
 }
 
 /// Runs a headless subcommand.
@@ -66,6 +73,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Sample(args) => sample::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Cv(args) => train::run_cv(&args),
+        Command::Eval(args) => eval::run(&args),
+        Command::Froc(args) => eval::run_froc(&args),
+        Command::Report(args) => eval::run_report(&args),
     }
 }
 

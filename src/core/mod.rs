@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod dataset;
+pub mod eval;
 pub mod geometry;
 pub mod models;
 pub mod nifti;

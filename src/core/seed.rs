@@ -26,6 +26,7 @@ pub mod stream {
     pub const VALIDATION_VIEWS: u64 = 5;
     pub const PRIOR: u64 = 6;
     pub const EVAL_VIEWS: u64 = 7;
+    pub const BOOTSTRAP: u64 = 8;
 }
 
 #[cfg(test)]

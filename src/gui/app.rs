@@ -1,34 +1,376 @@
-//! The workbench application state.
+//! The workbench application: owns the state, drains background results each frame and lays
+//! out the menu, side panel, views and status bar.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
 
 use eframe::egui;
+use eframe::egui_wgpu::RenderState;
 
+use super::dialogs::SaveTarget;
+use super::fov_panel::{FovPanel, FovViews, compose_grid, fov_panel_ui, sample_fov_views};
+use super::jobs::Jobs;
+use super::state::{OpenVolume, Settings, ViewerState, Workspace};
+use super::study_panel::{StudyPanel, study_panel_ui};
+use super::viewer::{SliceRenderer, SliceTextures, ViewContext, gpu, step_slice, views_ui};
+use super::{dialogs, export, menu, status};
+use crate::core::nifti::{NiftiFile, read_nifti};
+use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::study::Study;
 
+/// Results of background work.
+pub enum JobResult {
+    Study { path: PathBuf, result: Result<(Study, Option<NiftiFile>), String> },
+    Volume { path: PathBuf, patient: Option<usize>, result: Result<NiftiFile, String> },
+    Exported { path: PathBuf, result: Result<(), String> },
+    FovViews(FovViews),
+}
+
+/// A message shown at the top of the window until dismissed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
 pub struct CadetApp {
-    study: Result<Study, String>,
+    pub workspace: Workspace,
+    pub viewer: ViewerState,
+    pub settings: Settings,
+    pub study_panel: StudyPanel,
+    pub fov_panel: FovPanel,
+    pub notice: Option<Notice>,
+    pub renderer: SliceRenderer,
+    /// The view keyboard slice-stepping applies to (the last one hovered).
+    pub active_view: Plane,
+    pub jobs: Jobs<JobResult>,
+    pub dialogs: dialogs::Dialogs,
+    textures: SliceTextures,
+    render_state: Option<RenderState>,
+    generation: u64,
+    screenshots: (Sender<Arc<egui::ColorImage>>, Receiver<Arc<egui::ColorImage>>),
+    pending_screenshot: Option<(PathBuf, egui::Rect)>,
 }
 
 impl CadetApp {
-    pub fn new(_cc: &eframe::CreationContext<'_>, path: PathBuf) -> Self {
-        let study = Study::load(&path).map_err(|e| e.to_string());
-        Self { study }
+    /// Opens `path` (a study folder or a volume); with none, the bundled sample study and the
+    /// real chest CT beside it.
+    pub fn new(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> Self {
+        let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+        let render_state = cc.wgpu_render_state.clone();
+        if let Some(rs) = &render_state {
+            gpu::install(rs);
+        }
+        let mut app = Self {
+            workspace: Workspace::default(),
+            viewer: ViewerState::default(),
+            settings,
+            study_panel: StudyPanel::default(),
+            fov_panel: FovPanel::default(),
+            notice: None,
+            renderer: if render_state.is_some() { SliceRenderer::Gpu } else { SliceRenderer::Cpu },
+            active_view: Plane::Axial,
+            jobs: Jobs::new(Some(cc.egui_ctx.clone())),
+            dialogs: dialogs::Dialogs::new(cc.egui_ctx.clone()),
+            textures: SliceTextures::default(),
+            render_state,
+            generation: 0,
+            screenshots: channel(),
+            pending_screenshot: None,
+        };
+        match path {
+            Some(p) => app.open(p),
+            None => {
+                let sample = crate::cli::sample_data_dir();
+                app.open_study(sample.join("synthetic"), false);
+                app.open_volume(sample.join("chest_cta_mediastinum.nii.gz"), None);
+            }
+        }
+        app
+    }
+
+    /// Opens a study folder or a volume file in the background.
+    pub fn open(&mut self, path: PathBuf) {
+        if path.is_dir() {
+            self.open_study(path, true);
+        } else {
+            self.open_volume(path, None);
+        }
+    }
+
+    fn open_study(&mut self, path: PathBuf, with_first_volume: bool) {
+        let p = path.clone();
+        self.jobs.spawn(format!("loading study {}", path.display()), move || {
+            let result = Study::load(&p).map_err(|e| e.to_string()).and_then(|study| {
+                let volume = match (with_first_volume, study.patients.first()) {
+                    (true, Some(first)) => Some(first.load_volume().map_err(|e| e.to_string())?),
+                    _ => None,
+                };
+                Ok((study, volume))
+            });
+            JobResult::Study { path: p, result }
+        });
+    }
+
+    fn open_volume(&mut self, path: PathBuf, patient: Option<usize>) {
+        let p = path.clone();
+        self.jobs.spawn(format!("loading {}", path.display()), move || JobResult::Volume {
+            path: p.clone(),
+            patient,
+            result: read_nifti(&p).map_err(|e| e.to_string()),
+        });
+    }
+
+    pub fn select_patient(&mut self, index: usize) {
+        let Some(study) = &self.workspace.study else { return };
+        let Some(patient) = study.patients.get(index) else { return };
+        self.open_volume(patient.volume_path.clone(), Some(index));
+    }
+
+    /// Selects a candidate of the current patient and moves the cursor to it.
+    pub fn select_candidate(&mut self, id: usize) {
+        let Some(patient) = self.workspace.patient() else { return };
+        let Some(c) = patient.candidates.iter().find(|c| c.id == id) else { return };
+        let center = c.center();
+        self.workspace.candidate = Some(id);
+        if let Some(open) = &self.workspace.volume {
+            self.viewer.set_cursor_world(&open.volume, center);
+        }
+    }
+
+    /// Moves to the next (`+1`) or previous (`-1`) candidate.
+    pub fn step_candidate(&mut self, delta: i64) {
+        let Some(patient) = self.workspace.patient() else { return };
+        let n = patient.candidates.len() as i64;
+        if n == 0 {
+            return;
+        }
+        let next = match self.workspace.candidate {
+            Some(c) => (c as i64 + delta).rem_euclid(n),
+            None if delta >= 0 => 0,
+            None => n - 1,
+        };
+        self.select_candidate(next as usize);
+    }
+
+    fn show_volume(&mut self, path: &Path, file: NiftiFile, patient: Option<usize>) {
+        self.generation += 1;
+        self.viewer.reset_for(&file.volume);
+        let volume = Arc::new(file.volume);
+        if let (SliceRenderer::Gpu, Some(rs)) = (self.renderer, &self.render_state) {
+            gpu::upload(rs, &volume, self.generation);
+        }
+        self.workspace.volume =
+            Some(OpenVolume { path: path.to_path_buf(), volume, info: file.info, generation: self.generation });
+        self.workspace.patient = patient;
+        self.workspace.candidate = None;
+    }
+
+    fn apply(&mut self, result: JobResult) {
+        match result {
+            JobResult::Study { path, result: Ok((study, volume)) } => {
+                self.workspace.study = Some(Arc::new(study));
+                self.workspace.patient = None;
+                if let Some(file) = volume {
+                    self.show_volume(&file.path.clone(), file, Some(0));
+                }
+                self.settings.remember(path);
+                self.notice = None;
+            }
+            JobResult::Volume { path, patient, result: Ok(file) } => {
+                self.show_volume(&path, file, patient);
+                if patient.is_none() {
+                    self.settings.remember(path);
+                }
+                self.notice = None;
+            }
+            JobResult::Study { result: Err(e), .. } | JobResult::Volume { result: Err(e), .. } => {
+                self.notice = Some(Notice { text: e, is_error: true });
+            }
+            JobResult::FovViews(views) => {
+                if self.fov_panel.pending.as_ref() == Some(&views.request) {
+                    self.fov_panel.pending = None;
+                }
+                self.fov_panel.views = Some(views);
+            }
+            JobResult::Exported { path, result } => {
+                self.notice = Some(match result {
+                    Ok(()) => Notice { text: format!("saved {}", path.display()), is_error: false },
+                    Err(e) => Notice { text: e, is_error: true },
+                });
+            }
+        }
+    }
+
+    fn keyboard(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let (next, prev, up, down) = ctx.input(|i| {
+            (
+                i.key_pressed(egui::Key::N),
+                i.key_pressed(egui::Key::P),
+                i.key_pressed(egui::Key::PageUp) || i.key_pressed(egui::Key::ArrowUp),
+                i.key_pressed(egui::Key::PageDown) || i.key_pressed(egui::Key::ArrowDown),
+            )
+        });
+        if next || prev {
+            self.step_candidate(if next { 1 } else { -1 });
+        }
+        if (up || down)
+            && let Some(open) = &self.workspace.volume
+        {
+            let geom = SliceGeometry::new(&open.volume, self.active_view);
+            step_slice(&mut self.viewer, &geom, if up { 1 } else { -1 });
+        }
+    }
+
+    fn handle_screenshot(&mut self, ctx: &egui::Context) {
+        while let Ok(image) = self.screenshots.1.try_recv() {
+            if let Some((path, rect)) = self.pending_screenshot.take() {
+                let result = export::save_screenshot(&image, rect, ctx.pixels_per_point(), &path);
+                self.apply(JobResult::Exported { path, result });
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        if let Some(path) = dropped.into_iter().next() {
+            self.open(path);
+        }
     }
 }
 
 impl eframe::App for CadetApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| match &self.study {
-            Ok(study) => {
-                ui.heading(format!("{} patients", study.patients.len()));
-                for p in &study.patients {
-                    ui.label(format!("{} ({}) — {} candidates", p.id, p.region, p.candidates.len()));
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        for result in self.jobs.drain() {
+            self.apply(result);
+        }
+        for outcome in self.dialogs.drain() {
+            match outcome {
+                dialogs::Outcome::Open(path) => self.open(path),
+                dialogs::Outcome::Save { target: SaveTarget::View { plane, with_overlays }, path } => {
+                    self.export_view(ctx, plane, with_overlays, path);
                 }
+                dialogs::Outcome::Save { target: SaveTarget::FovGrid, path } => self.export_grid(path),
             }
-            Err(e) => {
-                ui.colored_label(egui::Color32::RED, e);
+        }
+        self.handle_screenshot(ctx);
+        self.dropped_files(ctx);
+        self.keyboard(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::top("menu").resizable(false).show(ui, |ui| {
+            for action in menu::menu_bar_ui(ui, self) {
+                menu::apply(self, ui.ctx(), action);
             }
         });
+        egui::Panel::bottom("status").resizable(false).show(ui, |ui| status::status_bar_ui(ui, self));
+        egui::Panel::left("study").default_size(340.0).min_size(260.0).show(ui, |ui| {
+            let actions = study_panel_ui(ui, &self.workspace, &mut self.study_panel);
+            if let Some(p) = actions.select_patient {
+                self.select_patient(p);
+            }
+            if let Some(c) = actions.select_candidate {
+                self.select_candidate(c);
+            }
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(notice) = self.notice.clone() {
+                notice_ui(ui, &notice, &mut self.notice);
+            }
+            menu::toolbar_ui(ui, self);
+            let mut ctx =
+                ViewContext { renderer: self.renderer, textures: &mut self.textures, workspace: &self.workspace };
+            let actions = views_ui(ui, &mut self.viewer, &mut ctx);
+            if let Some(plane) = actions.toggle_maximize {
+                self.viewer.maximized = if self.viewer.maximized == Some(plane) { None } else { Some(plane) };
+            }
+            if let Some((plane, with_overlays)) = actions.export {
+                self.dialogs.save_png(SaveTarget::View { plane, with_overlays });
+            }
+            if let Some(rect) = actions.free_rect {
+                ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(6.0)), |ui| self.fov_ui(ui));
+            }
+        });
+        if let Some(hovered) = super::viewer::hovered_plane(ui.ctx()) {
+            self.active_view = hovered;
+        }
     }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}
+
+impl CadetApp {
+    /// The sampled-FOV panel for the selected candidate, or the cursor.
+    fn fov_ui(&mut self, ui: &mut egui::Ui) {
+        let center = self.workspace.volume.as_ref().map(|open| {
+            match self
+                .workspace
+                .patient()
+                .zip(self.workspace.candidate)
+                .and_then(|(p, c)| p.candidates.iter().find(|x| x.id == c))
+            {
+                Some(c) => (c.center(), format!("candidate {} ({:?})", c.id, c.label).to_lowercase()),
+                None => {
+                    (open.volume.affine().world_from_voxel_point(self.viewer.cursor_voxel), "the cursor".to_string())
+                }
+            }
+        });
+        let generation = self.workspace.volume.as_ref().map(|o| o.generation);
+        let actions = fov_panel_ui(ui, &mut self.fov_panel, center, generation, self.viewer.window);
+        if let (Some(request), Some(open)) = (actions.sample, &self.workspace.volume) {
+            let volume = open.volume.clone();
+            self.jobs.spawn("sampling views", move || JobResult::FovViews(sample_fov_views(volume, request)));
+        }
+        if actions.export {
+            self.dialogs.save_png(SaveTarget::FovGrid);
+        }
+        self.viewer.highlight_planes = actions.highlight;
+    }
+
+    fn export_grid(&mut self, path: PathBuf) {
+        let Some(views) = &self.fov_panel.views else { return };
+        let image = compose_grid(views, self.fov_panel.window(self.viewer.window), 4);
+        let result = image.save_png(&path).map_err(|e| format!("{}: {e}", path.display()));
+        self.apply(JobResult::Exported { path, result });
+    }
+
+    /// Saves a view: as shown (a screenshot of its rectangle) or the image only (CPU render).
+    fn export_view(&mut self, ctx: &egui::Context, plane: Plane, with_overlays: bool, path: PathBuf) {
+        let Some(open) = &self.workspace.volume else { return };
+        if with_overlays {
+            if let Some(rect) = super::viewer::view_rect(ctx, plane) {
+                self.pending_screenshot = Some((path, rect));
+                let sender = self.screenshots.0.clone();
+                let waker = ctx.clone();
+                ctx.request_screenshot(move |image| {
+                    let _ = sender.send(image);
+                    waker.request_repaint();
+                });
+            }
+            return;
+        }
+        let volume = open.volume.clone();
+        let (cursor, window) = (self.viewer.cursor_voxel, self.viewer.window);
+        self.jobs.spawn(format!("saving {}", path.display()), move || {
+            let result = export::save_slice_png(&volume, plane, cursor, window, &path);
+            JobResult::Exported { path, result }
+        });
+    }
+}
+
+fn notice_ui(ui: &mut egui::Ui, notice: &Notice, slot: &mut Option<Notice>) {
+    let color = if notice.is_error { egui::Color32::from_rgb(255, 110, 110) } else { egui::Color32::LIGHT_GREEN };
+    ui.horizontal(|ui| {
+        ui.colored_label(color, &notice.text);
+        if ui.small_button("Dismiss").clicked() {
+            *slot = None;
+        }
+    });
 }

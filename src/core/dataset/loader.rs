@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 use super::ViewSource;
-use super::pipeline::Batch;
+use super::pipeline::{Batch, Purpose};
 use super::plan::Sample;
 
 /// Batches of one pass, rendered ahead by a named worker thread.
@@ -22,12 +22,12 @@ impl Prefetcher {
         samples: Vec<Sample>,
         batch_size: usize,
         depth: usize,
-        train: bool,
+        purpose: Purpose,
     ) -> std::io::Result<Self> {
         let (sender, receiver) = sync_channel(depth.max(1));
         let worker = std::thread::Builder::new().name("cadet-loader".into()).spawn(move || {
             for chunk in samples.chunks(batch_size.max(1)) {
-                let batch = source.render_batch(chunk, train);
+                let batch = source.render_batch(chunk, purpose);
                 if sender.send(batch).is_err() {
                     return; // the trainer stopped listening
                 }

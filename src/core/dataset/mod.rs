@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 pub use folds::{Split, assign_folds, split_patients};
 pub use loader::Prefetcher;
-pub use pipeline::{Batch, IMAGENET_MEAN, IMAGENET_STD, Normalization, ViewPipeline};
+pub use pipeline::{Batch, IMAGENET_MEAN, IMAGENET_STD, Normalization, Purpose, ViewPipeline};
 pub use plan::{Prior, Sample, candidate_stream, epoch_samples, fixed_samples, labelled_candidates};
 
 use crate::core::nifti::NiftiError;
@@ -41,8 +41,8 @@ pub struct ViewSource {
 }
 
 impl ViewSource {
-    pub fn render_batch(&self, samples: &[Sample], train: bool) -> Batch {
-        self.pipeline.render_batch(&self.study, &self.samplers, samples, self.seed, train)
+    pub fn render_batch(&self, samples: &[Sample], purpose: Purpose) -> Batch {
+        self.pipeline.render_batch(&self.study, &self.samplers, samples, self.seed, purpose)
     }
 }
 

@@ -41,6 +41,25 @@ pub struct ViewPipeline {
     pub normalization: Normalization,
 }
 
+/// What views are for: training views come from the augmentation stream and are cropped at
+/// random; validation and evaluation views come from their own fixed streams, centre-cropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Train,
+    Validate,
+    Evaluate,
+}
+
+impl Purpose {
+    fn stream(self) -> u64 {
+        match self {
+            Purpose::Train => stream::AUGMENT,
+            Purpose::Validate => stream::VALIDATION_VIEWS,
+            Purpose::Evaluate => stream::EVAL_VIEWS,
+        }
+    }
+}
+
 /// Network input for a list of samples: `[n, 3, input, input]` values and class labels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Batch {
@@ -94,10 +113,11 @@ impl ViewPipeline {
         samplers: &[Option<Arc<ViewSampler>>],
         samples: &[Sample],
         seed: u64,
-        train: bool,
+        purpose: Purpose,
     ) -> Batch {
         let n = self.input_size;
-        let stream_id = if train { stream::AUGMENT } else { stream::VALIDATION_VIEWS };
+        let stream_id = purpose.stream();
+        let train = purpose == Purpose::Train;
         let mut images = vec![0f32; samples.len() * 3 * n * n];
         images.par_chunks_mut(3 * n * n).zip(samples.par_iter()).for_each(|(out, sample)| {
             match samplers.get(sample.patient).and_then(Option::as_ref) {

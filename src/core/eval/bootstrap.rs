@@ -19,12 +19,16 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::cases::{PatientCases, concatenate, index_by_patient};
-use super::froc::{FP_RATES, FrocError, FrocResult, LesionRef, ScoredCandidate, resolve_patient_count, sweep};
+use super::froc::{
+    FP_RATES, FrocError, FrocResult, LesionRef, ScoredCandidate, resolve_patient_count, sensitivity_at_rate, sweep,
+};
 use crate::core::seed::rng_for;
 
 /// The seed stream of the bootstrap; each resample is a sub-stream of it.
-pub const BOOTSTRAP_STREAM: u64 = 8;
+pub const BOOTSTRAP_STREAM: u64 = crate::core::seed::stream::BOOTSTRAP;
 
+/// The coverage of the intervals, and the percentiles that bound them.
+pub const CONFIDENCE_LEVEL: f64 = 0.95;
 const LOWER_PERCENTILE: f64 = 0.025;
 const UPPER_PERCENTILE: f64 = 0.975;
 
@@ -38,7 +42,7 @@ pub struct Interval {
 pub struct FrocIntervals {
     pub resamples: usize,
     pub seed: u64,
-    /// The coverage of every interval (0.95).
+    /// The coverage of every interval ([`CONFIDENCE_LEVEL`]).
     pub level: f64,
     /// Keyed like [`FrocResult::sensitivity_at`].
     pub sensitivity_at: BTreeMap<String, Interval>,
@@ -81,8 +85,8 @@ pub fn bootstrap_froc(
         let mut rng = rng_for(seed, &[BOOTSTRAP_STREAM, resample as u64]);
         let draws: Vec<usize> = (0..pool.len()).map(|_| rng.random_range(0..pool.len())).collect();
         let result = resample_froc(&pool, &draws);
-        for ((key, _), values) in FP_RATES.iter().zip(&mut sensitivities) {
-            values.push(result.sensitivity_at.get(*key).copied().unwrap_or(0.0));
+        for ((_, rate), values) in FP_RATES.iter().zip(&mut sensitivities) {
+            values.push(sensitivity_at_rate(&result.curve, *rate));
         }
         cpms.push(result.cpm);
         aucs.extend(result.roc_auc);
@@ -94,7 +98,7 @@ pub fn bootstrap_froc(
     Ok(FrocIntervals {
         resamples,
         seed,
-        level: UPPER_PERCENTILE - LOWER_PERCENTILE,
+        level: CONFIDENCE_LEVEL,
         sensitivity_at,
         cpm: percentile_interval(&mut cpms).ok_or(BootstrapError::NoResamples)?,
         roc_auc_resamples: aucs.len(),
@@ -128,13 +132,7 @@ mod tests {
     use super::*;
 
     fn candidate(patient: &str, id: &str, label: u8, score: f64, lesion: Option<&str>) -> ScoredCandidate {
-        ScoredCandidate {
-            patient: patient.into(),
-            candidate: id.into(),
-            label,
-            score,
-            lesion: lesion.map(Into::into),
-        }
+        ScoredCandidate { patient: patient.into(), candidate: id.into(), label, score, lesion: lesion.map(Into::into) }
     }
 
     /// Ten patients of varied difficulty, so resamples differ.
@@ -145,7 +143,8 @@ mod tests {
             let hit = 0.3 + 0.07 * p as f64;
             candidates.push(candidate(&patient, "hit", 1, hit, Some("L")));
             for n in 0..(p % 4) {
-                candidates.push(candidate(&patient, &format!("n{n}"), 0, 0.95 - 0.1 * (p + n) as f64 % 0.9, None));
+                let score = ((p * 7 + n * 3) % 10) as f64 / 10.0;
+                candidates.push(candidate(&patient, &format!("n{n}"), 0, score, None));
             }
         }
         candidates

@@ -58,10 +58,7 @@ pub(super) fn index_by_patient(
         let lesion = candidate.lesion.as_deref().map(|id| patient.lesion_index(id));
         patient.candidates.push(Scored { score: candidate.score, positive: candidate.label == 1, lesion });
     }
-    Ok(patients
-        .into_values()
-        .map(|p| PatientCases { lesions: p.lesion_ids.len(), candidates: p.candidates })
-        .collect())
+    Ok(patients.into_values().map(|p| PatientCases { lesions: p.lesion_ids.len(), candidates: p.candidates }).collect())
 }
 
 fn validate(candidate: &ScoredCandidate) -> Result<(), FrocError> {
@@ -87,9 +84,7 @@ pub(super) fn concatenate<'a>(patients: impl IntoIterator<Item = &'a PatientCase
     let mut all = Vec::new();
     let mut lesion_offset = 0;
     for patient in patients {
-        all.extend(
-            patient.candidates.iter().map(|c| Scored { lesion: c.lesion.map(|l| l + lesion_offset), ..*c }),
-        );
+        all.extend(patient.candidates.iter().map(|c| Scored { lesion: c.lesion.map(|l| l + lesion_offset), ..*c }));
         lesion_offset += patient.lesions;
     }
     (all, lesion_offset)
@@ -100,13 +95,7 @@ mod tests {
     use super::*;
 
     fn candidate(patient: &str, id: &str, label: u8, score: f64, lesion: Option<&str>) -> ScoredCandidate {
-        ScoredCandidate {
-            patient: patient.into(),
-            candidate: id.into(),
-            label,
-            score,
-            lesion: lesion.map(Into::into),
-        }
+        ScoredCandidate { patient: patient.into(), candidate: id.into(), label, score, lesion: lesion.map(Into::into) }
     }
 
     #[test]

@@ -154,13 +154,7 @@ mod tests {
     use super::*;
 
     fn candidate(patient: &str, id: &str, label: u8, score: f64, lesion: Option<&str>) -> ScoredCandidate {
-        ScoredCandidate {
-            patient: patient.into(),
-            candidate: id.into(),
-            label,
-            score,
-            lesion: lesion.map(Into::into),
-        }
+        ScoredCandidate { patient: patient.into(), candidate: id.into(), label, score, lesion: lesion.map(Into::into) }
     }
 
     fn lesion(patient: &str, id: &str) -> LesionRef {
@@ -213,7 +207,8 @@ mod tests {
         let result = froc(&candidates, &lesions, Some(4)).unwrap();
         let third = 1.0 / 3.0;
         let inf = f64::INFINITY;
-        let expected = vec![(0.0, 0.0, inf), (0.0, third, 0.8), (0.25, third, 0.7), (0.25, third, 0.6), (0.5, third, 0.5)];
+        let expected =
+            vec![(0.0, 0.0, inf), (0.0, third, 0.8), (0.25, third, 0.7), (0.25, third, 0.6), (0.5, third, 0.5)];
         assert_eq!(points(&result), expected);
         assert_eq!(at(&result), vec![third; 8]);
         assert_eq!(result.cpm, third);

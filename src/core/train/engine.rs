@@ -19,7 +19,7 @@ use super::regime::{build_model, lr_multiplier};
 use super::run_dir::{Progress, RunDir, SplitRecord};
 use super::sgd::{Sgd, SgdConfig};
 use crate::core::dataset::{
-    Prefetcher, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_patients,
+    Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_patients,
 };
 use crate::core::models::Net;
 use crate::core::seed::{mix_seed, stream};
@@ -236,7 +236,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
         device.device.seed(mix_seed(config.seed, stream::INIT * 1000 + epoch as u64));
         let samples = epoch_samples(&study, &split.train, config.prior, config.views_per_candidate, epoch, config.seed);
         let iterations = samples.len().div_ceil(config.batch);
-        let loader = Prefetcher::start(source.clone(), samples, config.batch, config.prefetch, true)
+        let loader = Prefetcher::start(source.clone(), samples, config.batch, config.prefetch, Purpose::Train)
             .map_err(|e| e.to_string())?;
         let params = EpochParams {
             loss_fn: &loss_fn,
@@ -262,8 +262,9 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
             Some(Interrupt::Failed(message)) => return Err(message),
             None => {}
         }
-        let val_loader = Prefetcher::start(source.clone(), val_samples.clone(), config.batch, config.prefetch, false)
-            .map_err(|e| e.to_string())?;
+        let val_loader =
+            Prefetcher::start(source.clone(), val_samples.clone(), config.batch, config.prefetch, Purpose::Validate)
+                .map_err(|e| e.to_string())?;
         let val = validate(&model, val_loader, &loss_fn, &device.device);
         let metrics = EpochMetrics {
             epoch,

@@ -1,0 +1,349 @@
+//! `cadet eval` (score runs: one, a cross-validation, or an ensemble), `cadet froc` (FROC of a
+//! scores file) and `cadet report` (a table like the paper's Table II over evaluations).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use super::progress::bar;
+use crate::core::atomic::create_fresh_dir;
+use crate::core::eval::report::{EvalReport, FoldSummary, FrocSummary, ReportInput, build_report};
+use crate::core::eval::{
+    FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, bootstrap_froc, ensemble_mean, froc, froc_png,
+    pool_folds, read_lesions, read_scores, score_run, write_lesions, write_scores,
+};
+use crate::core::study::Study;
+use crate::core::train::{CheckpointKind, DeviceChoice};
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// A run directory.
+    #[arg(long, conflicts_with_all = ["cv", "ensemble"])]
+    pub run: Option<PathBuf>,
+    /// Runs of a cross-validation (one per fold): their test folds are pooled. A,B,C
+    #[arg(long, value_delimiter = ',', conflicts_with = "ensemble")]
+    pub cv: Vec<PathBuf>,
+    /// Runs trained on the same fold: their candidate probabilities are averaged. X,Y,...
+    #[arg(long, value_delimiter = ',')]
+    pub ensemble: Vec<PathBuf>,
+    /// Random views per candidate.
+    #[arg(long, default_value_t = 100)]
+    pub views: usize,
+    #[arg(long, value_enum, default_value_t = CheckpointKind::Best)]
+    pub checkpoint: CheckpointKind,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Bootstrap resamples of patients for 95 % intervals (0: none).
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    #[arg(long, default_value_t = 2016)]
+    pub seed: u64,
+    /// Output folder (default: a new `eval` folder in the (first) run directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+fn score(run: &Path, args: &EvalArgs) -> anyhow::Result<RunScores> {
+    let options =
+        ScoreOptions { views: args.views, checkpoint: args.checkpoint, device: args.device, batch: args.batch };
+    let pb = bar(0, "views");
+    let scores = score_run(run, &options, &mut |done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })
+    .map_err(anyhow::Error::msg)
+    .with_context(|| format!("cannot score {}", run.display()))?;
+    pb.finish_and_clear();
+    Ok(scores)
+}
+
+fn regions_of(study: &Path) -> anyhow::Result<HashMap<String, String>> {
+    let s = Study::load(study).with_context(|| format!("cannot read the study {}", study.display()))?;
+    Ok(s.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect())
+}
+
+fn print_summary(report: &EvalReport) {
+    let f = &report.all.froc;
+    let ci = |key: &str| {
+        report
+            .all
+            .ci
+            .as_ref()
+            .and_then(|c| c.sensitivity_at.get(key))
+            .map_or(String::new(), |i| format!(" [{:.3}, {:.3}]", i.lower, i.upper))
+    };
+    println!("{} patients, {} lesions, {} candidates", f.patients, f.lesions, f.candidates);
+    println!("sensitivity at 3 FP/patient {:.3}{}", f.tpr_at_3fp, ci("3"));
+    println!("CPM {:.3}   ROC AUC {}", f.cpm, f.roc_auc.map_or("-".into(), |a| format!("{a:.3}")));
+    for (region, s) in &report.regions {
+        println!("  {region}: sensitivity at 3 FP/patient {:.3}, CPM {:.3}", s.froc.tpr_at_3fp, s.froc.cpm);
+    }
+    for fold in &report.folds {
+        println!("  {}: sensitivity at 3 FP/patient {:.3}, CPM {:.3}", fold.run, fold.froc.tpr_at_3fp, fold.froc.cpm);
+    }
+}
+
+pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    let (kind, runs): (&str, Vec<PathBuf>) = match (&args.run, args.cv.is_empty(), args.ensemble.is_empty()) {
+        (Some(r), true, true) => ("run", vec![r.clone()]),
+        (None, false, true) => ("cv", args.cv.clone()),
+        (None, true, false) => ("ensemble", args.ensemble.clone()),
+        _ => bail!("give one of --run DIR, --cv A,B,C or --ensemble X,Y"),
+    };
+    anyhow::ensure!((1..=1000).contains(&args.views), "--views must be 1 to 1000");
+    let scored: Vec<RunScores> = runs.iter().map(|r| score(r, args)).collect::<anyhow::Result<_>>()?;
+    let first = &scored[0];
+    let (candidates, probabilities, lesions, patients, folds) = combine(kind, &runs, &scored)?;
+    let regions = regions_of(&first.config.study)?;
+    let report = build_report(ReportInput {
+        kind,
+        runs: runs.iter().map(|r| r.display().to_string()).collect(),
+        model: first.config.model.name().to_string(),
+        regime: first.config.regime.name().to_string(),
+        views: args.views,
+        candidates: &candidates,
+        probabilities: &probabilities,
+        lesions: &lesions,
+        patients: &patients,
+        regions: &regions,
+        folds,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+    })
+    .map_err(anyhow::Error::msg)?;
+    let out = match &args.out {
+        Some(o) => {
+            std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
+            o.clone()
+        }
+        None => create_fresh_dir(&runs[0].join("eval")).context("cannot create the evaluation folder")?,
+    };
+    write_outputs(&out, &report, &candidates, &lesions)?;
+    print_summary(&report);
+    println!("{}", out.display());
+    Ok(())
+}
+
+type Combined = (Vec<ScoredCandidate>, Vec<Vec<f64>>, Vec<LesionRef>, Vec<String>, Vec<FoldSummary>);
+
+/// One candidate list from one run, several folds (pooled) or several models (averaged).
+fn combine(kind: &str, runs: &[PathBuf], scored: &[RunScores]) -> anyhow::Result<Combined> {
+    let mut folds = Vec::new();
+    let (candidates, probabilities) = match kind {
+        "cv" => {
+            for (run, s) in runs.iter().zip(scored) {
+                let f = froc(&s.candidates, &s.lesions, Some(s.patients.len())).map_err(anyhow::Error::msg)?;
+                folds.push(FoldSummary { run: run.display().to_string(), froc: f });
+            }
+            let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
+            (
+                pool_folds(&lists).map_err(anyhow::Error::msg)?,
+                scored.iter().flat_map(|s| s.probabilities.clone()).collect(),
+            )
+        }
+        "ensemble" => {
+            let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
+            let merged = ensemble_mean(&lists).map_err(anyhow::Error::msg)?;
+            let probs = merged.iter().map(|c| vec![1.0 - c.score, c.score]).collect();
+            (merged, probs)
+        }
+        _ => (scored[0].candidates.clone(), scored[0].probabilities.clone()),
+    };
+    let mut lesions: Vec<LesionRef> = scored.iter().flat_map(|s| s.lesions.clone()).collect();
+    lesions.sort_by(|a, b| (&a.patient, &a.lesion).cmp(&(&b.patient, &b.lesion)));
+    lesions.dedup();
+    let mut patients: Vec<String> = scored.iter().flat_map(|s| s.patients.clone()).collect();
+    patients.sort();
+    patients.dedup();
+    Ok((candidates, probabilities, lesions, patients, folds))
+}
+
+fn write_outputs(
+    out: &Path,
+    report: &EvalReport,
+    candidates: &[ScoredCandidate],
+    lesions: &[LesionRef],
+) -> anyhow::Result<()> {
+    write_scores(&out.join("scores.csv"), candidates)?;
+    write_lesions(&out.join("lesions.csv"), lesions)?;
+    let json = serde_json::to_string_pretty(report)?;
+    crate::core::atomic::write_bytes_atomically(&out.join("report.json"), json.as_bytes())?;
+    let band = |s: &FrocSummary| {
+        let ci = s.ci.as_ref()?;
+        let keys: Vec<f64> = s.froc.curve.iter().map(|p| p.fp_per_patient).collect();
+        // the interval at the nearest reported rate is drawn as a band around the curve
+        let at = |fp: f64, lower: bool| {
+            let key = crate::core::eval::FP_RATES
+                .iter()
+                .min_by(|a, b| (a.1 - fp).abs().total_cmp(&(b.1 - fp).abs()))
+                .map(|k| k.0)?;
+            ci.sensitivity_at.get(key).map(|i| if lower { i.lower } else { i.upper })
+        };
+        let lo: Option<Vec<f64>> = keys.iter().map(|&k| at(k, true)).collect();
+        let hi: Option<Vec<f64>> = keys.iter().map(|&k| at(k, false)).collect();
+        lo.zip(hi)
+    };
+    let mut series = vec![FrocSeries {
+        name: format!("{} {} (all)", report.model, report.regime),
+        curve: &report.all.froc.curve,
+        band: band(&report.all),
+    }];
+    for (region, s) in &report.regions {
+        series.push(FrocSeries { name: region.clone(), curve: &s.froc.curve, band: None });
+    }
+    froc_png(&series, &format!("FROC: {} {}", report.model, report.regime), &out.join("froc.png"), 720, 520)
+        .map_err(anyhow::Error::msg)
+}
+
+#[derive(Debug, Args)]
+pub struct FrocArgs {
+    /// scores.csv (patient,candidate,label,score,lesion).
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// lesions.csv (patient,lesion): every true node, also those no candidate reached.
+    #[arg(long)]
+    pub lesions: Option<PathBuf>,
+    /// Number of patients (default: distinct patients in the files).
+    #[arg(long)]
+    pub patients: Option<usize>,
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Bootstrap resamples for 95 % intervals.
+    #[arg(long, default_value_t = 0)]
+    pub bootstrap: usize,
+    #[arg(long, default_value_t = 2016)]
+    pub seed: u64,
+}
+
+pub fn run_froc(args: &FrocArgs) -> anyhow::Result<()> {
+    let candidates = read_scores(&args.scores)?;
+    let lesions = match &args.lesions {
+        Some(p) => read_lesions(p)?,
+        None => Vec::new(),
+    };
+    let result = froc(&candidates, &lesions, args.patients).map_err(anyhow::Error::msg)?;
+    let ci = (args.bootstrap > 0)
+        .then(|| bootstrap_froc(&candidates, &lesions, args.patients, args.bootstrap, args.seed))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let mut value = serde_json::to_value(&result)?;
+    if let Some(ci) = &ci {
+        value["ci"] = serde_json::to_value(ci)?;
+    }
+    if let Some(path) = &args.json {
+        crate::core::atomic::write_bytes_atomically(path, serde_json::to_string_pretty(&value)?.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if let Some(path) = &args.png {
+        froc_png(&[FrocSeries { name: "FROC".into(), curve: &result.curve, band: None }], "FROC", path, 720, 520)
+            .map_err(anyhow::Error::msg)?;
+    }
+    println!("{:>8} {:>12}", "FP/pt", "sensitivity");
+    for (key, _) in crate::core::eval::FP_RATES {
+        let interval = ci
+            .as_ref()
+            .and_then(|c| c.sensitivity_at.get(key))
+            .map_or(String::new(), |i| format!("  [{:.3}, {:.3}]", i.lower, i.upper));
+        println!("{key:>8} {:>12.3}{interval}", result.sensitivity_at.get(key).copied().unwrap_or(0.0));
+    }
+    println!("CPM {:.3}  ROC AUC {}", result.cpm, result.roc_auc.map_or("-".into(), |a| format!("{a:.3}")));
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Evaluation folders (written by `cadet eval`).
+    pub evals: Vec<PathBuf>,
+    /// Also write the table as CSV.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(!args.evals.is_empty(), "give at least one evaluation folder");
+    let mut rows = Vec::new();
+    for dir in &args.evals {
+        let path = dir.join("report.json");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let report: EvalReport =
+            serde_json::from_str(&text).with_context(|| format!("{} is not an evaluation report", path.display()))?;
+        let mut parts = vec![("ALL".to_string(), report.all.clone())];
+        parts.extend(report.regions.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (region, s) in parts {
+            let ci = |key: &str| s.ci.as_ref().and_then(|c| c.sensitivity_at.get(key)).map(|i| (i.lower, i.upper));
+            let cpm_ci = s.ci.as_ref().map(|c| (c.cpm.lower, c.cpm.upper));
+            rows.push((
+                report.model.clone(),
+                report.regime.clone(),
+                report.kind.clone(),
+                region,
+                s.froc.roc_auc,
+                s.froc.tpr_at_3fp,
+                ci("3"),
+                s.froc.cpm,
+                cpm_ci,
+            ));
+        }
+    }
+    let interval = |v: f64, ci: Option<(f64, f64)>| match ci {
+        Some((l, u)) => format!("{v:.3} [{l:.3}, {u:.3}]"),
+        None => format!("{v:.3}"),
+    };
+    println!("| model | regime | evaluation | region | AUC | TPR at 3 FP/patient | CPM |");
+    println!("|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.0,
+            r.1,
+            r.2,
+            r.3,
+            r.4.map_or("-".into(), |a| format!("{a:.3}")),
+            interval(r.5, r.6),
+            interval(r.7, r.8)
+        );
+    }
+    if let Some(path) = &args.csv {
+        crate::core::atomic::write_atomically(path, |w| {
+            let mut csv = csv::Writer::from_writer(w);
+            csv.write_record([
+                "model",
+                "regime",
+                "evaluation",
+                "region",
+                "auc",
+                "tpr_at_3fp",
+                "tpr_at_3fp_lower",
+                "tpr_at_3fp_upper",
+                "cpm",
+                "cpm_lower",
+                "cpm_upper",
+            ])?;
+            for r in &rows {
+                let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+                csv.write_record([
+                    r.0.clone(),
+                    r.1.clone(),
+                    r.2.clone(),
+                    r.3.clone(),
+                    opt(r.4),
+                    format!("{}", r.5),
+                    opt(r.6.map(|c| c.0)),
+                    opt(r.6.map(|c| c.1)),
+                    format!("{}", r.7),
+                    opt(r.8.map(|c| c.0)),
+                    opt(r.8.map(|c| c.1)),
+                ])?;
+            }
+            csv.flush()
+        })
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

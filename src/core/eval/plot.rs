@@ -1,0 +1,130 @@
+//! FROC curves as PNG (plotters, drawing into our own RGB buffer): false positives per patient
+//! on a log axis from 0.125 to 8, sensitivity from 0 to 1, optional confidence bands.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+
+use super::froc::FrocPoint;
+use crate::core::raster::RgbaImage;
+
+/// One curve to draw: a name for the legend, its points, and an optional band (lower, upper
+/// sensitivity at the same FP rates as the points).
+pub struct FrocSeries<'a> {
+    pub name: String,
+    pub curve: &'a [FrocPoint],
+    pub band: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(255, 127, 14),
+    RGBColor(148, 103, 189),
+    RGBColor(23, 190, 207),
+];
+
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+fn ensure_font() {
+    // registering twice is harmless; the result only fails for unreadable font data
+    let _ = register_font("sans-serif", FontStyle::Normal, FONT);
+}
+
+/// Step points of a FROC curve restricted to the plotted range (the curve is a staircase in
+/// FP rate).
+fn staircase(curve: &[FrocPoint], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let mut pts = Vec::new();
+    let mut best = 0.0f64;
+    let mut sorted: Vec<&FrocPoint> = curve.iter().collect();
+    sorted.sort_by(|a, b| a.fp_per_patient.total_cmp(&b.fp_per_patient));
+    for p in sorted {
+        let x = p.fp_per_patient.clamp(lo, hi);
+        if p.sensitivity > best {
+            pts.push((x, best));
+            best = p.sensitivity;
+        }
+        pts.push((x, best));
+    }
+    pts.push((hi, best));
+    pts
+}
+
+/// Draws FROC curves into a `width × height` PNG.
+pub fn froc_png(series: &[FrocSeries<'_>], title: &str, path: &Path, width: u32, height: u32) -> Result<(), String> {
+    ensure_font();
+    let mut buffer = vec![0u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (lo, hi) = (0.125f64, 8.0f64);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d((lo..hi).log_scale(), 0.0f64..1.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("false positives per patient")
+            .y_desc("sensitivity")
+            .x_label_formatter(&|x| format!("{x}"))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (i, s) in series.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            if let Some((low, high)) = &s.band {
+                let xs: Vec<f64> = s.curve.iter().map(|p| p.fp_per_patient.clamp(lo, hi)).collect();
+                let mut poly: Vec<(f64, f64)> = xs.iter().zip(high).map(|(x, y)| (*x, *y)).collect();
+                poly.extend(xs.iter().zip(low).rev().map(|(x, y)| (*x, *y)));
+                chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.15)))).map_err(|e| e.to_string())?;
+            }
+            chart
+                .draw_series(LineSeries::new(staircase(s.curve, lo, hi), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let pixels = buffer.chunks_exact(3).map(|c| [c[0], c[1], c[2], 255]).collect();
+    RgbaImage { width: width as usize, height: height as usize, pixels }
+        .save_png(path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staircase_holds_the_best_sensitivity() {
+        let curve = [
+            FrocPoint { fp_per_patient: 0.0, sensitivity: 0.0, threshold: f64::INFINITY },
+            FrocPoint { fp_per_patient: 0.5, sensitivity: 0.5, threshold: 0.9 },
+            FrocPoint { fp_per_patient: 2.0, sensitivity: 0.75, threshold: 0.5 },
+        ];
+        let s = staircase(&curve, 0.125, 8.0);
+        assert_eq!(s, vec![(0.125, 0.0), (0.5, 0.0), (0.5, 0.5), (2.0, 0.5), (2.0, 0.75), (8.0, 0.75)]);
+    }
+
+    #[test]
+    fn writes_a_png() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("froc.png");
+        let curve = [FrocPoint { fp_per_patient: 1.0, sensitivity: 0.6, threshold: 0.5 }];
+        froc_png(&[FrocSeries { name: "a".into(), curve: &curve, band: None }], "test", &p, 320, 240).unwrap();
+        let img = image::open(&p).unwrap();
+        assert_eq!((img.width(), img.height()), (320, 240));
+    }
+}

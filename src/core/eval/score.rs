@@ -1,0 +1,144 @@
+//! Scoring a trained run's test candidates: K fixed random views of every candidate through the
+//! network, and the candidate's probability is the mean of its views' probabilities (the
+//! paper's random view aggregation).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+
+use super::froc::{LesionRef, ScoredCandidate};
+use crate::core::dataset::{Prefetcher, Prior, Purpose, ViewSource, fixed_samples, load_samplers};
+use crate::core::models::Net;
+use crate::core::study::Study;
+use crate::core::train::{CheckpointKind, DeviceChoice, RunDir, TrainConfig, select_device};
+
+/// How to score a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreOptions {
+    /// Views per candidate (the paper: 100).
+    pub views: usize,
+    pub checkpoint: CheckpointKind,
+    pub device: DeviceChoice,
+    pub batch: usize,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        Self { views: 100, checkpoint: CheckpointKind::Best, device: DeviceChoice::Auto, batch: 64 }
+    }
+}
+
+/// The scored test fold of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunScores {
+    pub config: TrainConfig,
+    /// One entry per labelled candidate; `score` is the mean probability of class 1.
+    pub candidates: Vec<ScoredCandidate>,
+    /// Mean probability of every class, per candidate (same order).
+    pub probabilities: Vec<Vec<f64>>,
+    /// Every true node of the test patients.
+    pub lesions: Vec<LesionRef>,
+    /// Test patient ids.
+    pub patients: Vec<String>,
+}
+
+/// The network of a run, with weights from a checkpoint, for inference on `device`.
+pub fn load_run_model(
+    run: &RunDir,
+    config: &TrainConfig,
+    kind: CheckpointKind,
+    device: &Device,
+) -> Result<Net, String> {
+    let path = run.checkpoint_dir(kind).join("model.bpk");
+    if !path.is_file() {
+        return Err(format!("{}: no {} checkpoint yet", run.path.display(), kind.dir_name()));
+    }
+    let net = config.model.build(config.classes, device);
+    net.try_load_file(&path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Scores the test patients of a run; `progress(done, total)` counts views.
+pub fn score_run(
+    run_dir: &Path,
+    options: &ScoreOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<RunScores, String> {
+    let run = RunDir::open(run_dir).map_err(|e| e.to_string())?;
+    let config = run.read_config().map_err(|e| e.to_string())?;
+    let split = run.read_split().map_err(|e| e.to_string())?;
+    let study = Arc::new(Study::load(&config.study).map_err(|e| e.to_string())?);
+    let test: Vec<usize> = split
+        .test
+        .iter()
+        .map(|id| {
+            study
+                .patients
+                .iter()
+                .position(|p| &p.id == id)
+                .ok_or_else(|| format!("{}: test patient {id} is not in the study", run_dir.display()))
+        })
+        .collect::<Result<_, _>>()?;
+    let device = select_device(options.device)?.device.without_autodiff();
+    let model = load_run_model(&run, &config, options.checkpoint, &device)?.valid();
+    let samplers = load_samplers(&study, &test, config.interpolation).map_err(|e| e.to_string())?;
+    let source = ViewSource {
+        study: study.clone(),
+        samplers: Arc::new(samplers),
+        pipeline: Arc::new(config.pipeline()),
+        seed: config.seed,
+    };
+    let samples = fixed_samples(&study, &test, Prior::Biased, options.views, config.seed);
+    let total = samples.len();
+    let loader = Prefetcher::start(source, samples, options.batch, 4, Purpose::Evaluate).map_err(|e| e.to_string())?;
+    let mut sums: HashMap<(usize, usize), (Vec<f64>, usize)> = HashMap::new();
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    let mut done = 0;
+    for batch in loader {
+        let n = batch.labels.len();
+        let s = batch.size;
+        let x = Tensor::<4>::from_data(TensorData::new(batch.images, [n, 3, s, s]), &device); // [n, 3, s, s]
+        let probs = softmax(model.forward(x), 1); // [n, classes]
+        let values: Vec<f32> = probs.try_into_vec_as::<f32>().map_err(|e| format!("{e:?}"))?;
+        let classes = values.len() / n.max(1);
+        for (i, sample) in batch.samples.iter().enumerate() {
+            let key = (sample.patient, sample.candidate);
+            let entry = sums.entry(key).or_insert_with(|| {
+                order.push(key);
+                (vec![0.0; classes], 0)
+            });
+            for c in 0..classes {
+                entry.0[c] += f64::from(values[i * classes + c]);
+            }
+            entry.1 += 1;
+        }
+        done += n;
+        progress(done, total);
+    }
+    let mut candidates = Vec::new();
+    let mut probabilities = Vec::new();
+    for key @ (p, c) in order {
+        let (sum, count) = &sums[&key];
+        let mean: Vec<f64> = sum.iter().map(|v| v / *count as f64).collect();
+        let patient = &study.patients[p];
+        let candidate = &patient.candidates[c];
+        candidates.push(ScoredCandidate {
+            patient: patient.id.clone(),
+            candidate: candidate.id.to_string(),
+            label: candidate.label.as_class().unwrap_or(0).min(1) as u8,
+            score: mean.get(1).copied().unwrap_or(0.0),
+            lesion: candidate.lesion.map(|l| l.to_string()),
+        });
+        probabilities.push(mean);
+    }
+    let lesions = test
+        .iter()
+        .flat_map(|&p| {
+            let patient = &study.patients[p];
+            patient.lesions.iter().map(|l| LesionRef { patient: patient.id.clone(), lesion: l.id.to_string() })
+        })
+        .collect();
+    Ok(RunScores { config, candidates, probabilities, lesions, patients: split.test })
+}

@@ -1,0 +1,121 @@
+//! The menu bar (File, View) and the viewer's toolbar (window presets and values, overlay
+//! toggles).
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::app::CadetApp;
+use super::viewer::SliceRenderer;
+use crate::core::sampling::Plane;
+use crate::core::window::{Window, WindowPreset};
+
+/// What a menu click asks for.
+#[derive(Debug, PartialEq)]
+pub enum MenuAction {
+    OpenVolume,
+    OpenStudy,
+    Open(PathBuf),
+    Quit,
+}
+
+pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
+    let mut actions = Vec::new();
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("Open volume…").clicked() {
+                actions.push(MenuAction::OpenVolume);
+            }
+            if ui.button("Open study…").clicked() {
+                actions.push(MenuAction::OpenStudy);
+            }
+            if ui.button("Open the sample study").clicked() {
+                actions.push(MenuAction::Open(crate::cli::sample_data_dir().join("synthetic")));
+            }
+            ui.menu_button("Recent", |ui| {
+                if app.settings.recent.is_empty() {
+                    ui.label("(none yet)");
+                }
+                for path in &app.settings.recent {
+                    if ui.button(path.display().to_string()).clicked() {
+                        actions.push(MenuAction::Open(path.clone()));
+                    }
+                }
+            });
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                actions.push(MenuAction::Quit);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            let v = &mut app.viewer;
+            ui.checkbox(&mut v.show_candidates, "Candidates");
+            ui.checkbox(&mut v.show_lesions, "True nodes");
+            ui.checkbox(&mut v.show_crosshair, "Crosshair");
+            ui.separator();
+            if ui.button("Reset zoom and pan").clicked() {
+                v.transforms = Default::default();
+            }
+            ui.menu_button("Maximise", |ui| {
+                if ui.selectable_label(v.maximized.is_none(), "All three views").clicked() {
+                    v.maximized = None;
+                }
+                for p in Plane::ALL {
+                    if ui.selectable_label(v.maximized == Some(p), p.label()).clicked() {
+                        v.maximized = Some(p);
+                    }
+                }
+            });
+            ui.separator();
+            ui.label("Slice rendering");
+            ui.radio_value(&mut app.renderer, SliceRenderer::Gpu, "GPU (WGSL shader)");
+            ui.radio_value(&mut app.renderer, SliceRenderer::Cpu, "CPU");
+        });
+    });
+    actions
+}
+
+pub fn apply(app: &mut CadetApp, ctx: &egui::Context, action: MenuAction) {
+    let dir = app.settings.last_dir.clone();
+    match action {
+        MenuAction::OpenVolume => app.dialogs.open_volume(dir),
+        MenuAction::OpenStudy => app.dialogs.open_study(dir),
+        MenuAction::Open(path) => app.open(path),
+        MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+    }
+}
+
+/// Window/level presets and values, and the overlay toggles.
+pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut CadetApp) {
+    let v = &mut app.viewer;
+    ui.horizontal(|ui| {
+        let current = v.preset.map_or("Custom", WindowPreset::label);
+        egui::ComboBox::from_label("Window").selected_text(current).show_ui(ui, |ui| {
+            for p in WindowPreset::ALL {
+                if ui.selectable_label(v.preset == Some(p), p.label()).clicked() {
+                    v.set_preset(p);
+                }
+            }
+        });
+        let mut lower = v.window.lower_hu;
+        let mut upper = v.window.upper_hu;
+        let l = ui.label("lower");
+        let lr = ui.add(egui::DragValue::new(&mut lower).speed(2.0).range(-2000.0..=upper - 1.0).suffix(" HU")).labelled_by(l.id);
+        let u = ui.label("upper");
+        let ur = ui.add(egui::DragValue::new(&mut upper).speed(2.0).range(lower + 1.0..=4000.0).suffix(" HU")).labelled_by(u.id);
+        if lr.changed() || ur.changed() {
+            v.window = Window::new(lower, upper);
+            v.preset = None;
+        }
+        ui.separator();
+        ui.checkbox(&mut v.show_candidates, "Candidates");
+        ui.checkbox(&mut v.show_lesions, "True nodes");
+        ui.checkbox(&mut v.show_crosshair, "Crosshair");
+        if ui.button("Reset views").on_hover_text("Reset zoom and pan of every view").clicked() {
+            v.transforms = Default::default();
+        }
+        if app.dialogs.last_cancelled {
+            ui.label("(no file chosen; without a desktop file-dialog service, pass paths on the command line or drop files here)");
+        }
+    });
+}
