@@ -13,6 +13,7 @@ use super::fov_panel::{FovPanel, FovViews, compose_grid, fov_panel_ui, sample_fo
 use super::jobs::Jobs;
 use super::state::{OpenVolume, Settings, ViewerState, Workspace};
 use super::study_panel::{StudyPanel, study_panel_ui};
+use super::training::{TrainingPanel, training_ui};
 use super::viewer::{SliceRenderer, SliceTextures, ViewContext, gpu, step_slice, views_ui};
 use super::{dialogs, export, menu, status};
 use crate::core::nifti::{NiftiFile, read_nifti};
@@ -25,6 +26,13 @@ pub enum JobResult {
     Volume { path: PathBuf, patient: Option<usize>, result: Result<NiftiFile, String> },
     Exported { path: PathBuf, result: Result<(), String> },
     FovViews(FovViews),
+}
+
+/// The workbench's tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Viewer,
+    Training,
 }
 
 /// A message shown at the top of the window until dismissed.
@@ -40,6 +48,8 @@ pub struct CadetApp {
     pub settings: Settings,
     pub study_panel: StudyPanel,
     pub fov_panel: FovPanel,
+    pub training: TrainingPanel,
+    pub tab: Tab,
     pub notice: Option<Notice>,
     pub renderer: SliceRenderer,
     /// The view keyboard slice-stepping applies to (the last one hovered).
@@ -68,6 +78,8 @@ impl CadetApp {
             settings,
             study_panel: StudyPanel::default(),
             fov_panel: FovPanel::default(),
+            training: TrainingPanel::new(None),
+            tab: Tab::Viewer,
             notice: None,
             renderer: if render_state.is_some() { SliceRenderer::Gpu } else { SliceRenderer::Cpu },
             active_view: Plane::Axial,
@@ -251,12 +263,16 @@ impl eframe::App for CadetApp {
         for outcome in self.dialogs.drain() {
             match outcome {
                 dialogs::Outcome::Open(path) => self.open(path),
+                dialogs::Outcome::Weights(path) => self.training.form.weights = Some(path),
+                dialogs::Outcome::Save { target: SaveTarget::CurvesPng, path } => self.export_curves(path, true),
+                dialogs::Outcome::Save { target: SaveTarget::CurvesCsv, path } => self.export_curves(path, false),
                 dialogs::Outcome::Save { target: SaveTarget::View { plane, with_overlays }, path } => {
                     self.export_view(ctx, plane, with_overlays, path);
                 }
                 dialogs::Outcome::Save { target: SaveTarget::FovGrid, path } => self.export_grid(path),
             }
         }
+        self.training.drain_events(std::time::Duration::from_millis(4));
         self.handle_screenshot(ctx);
         self.dropped_files(ctx);
         self.keyboard(ctx);
@@ -269,6 +285,41 @@ impl eframe::App for CadetApp {
             }
         });
         egui::Panel::bottom("status").resizable(false).show(ui, |ui| status::status_bar_ui(ui, self));
+        egui::Panel::top("tabs").resizable(false).show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.tab, Tab::Viewer, "Viewer");
+                let training = if self.training.is_active() { "Training (running)" } else { "Training" };
+                ui.selectable_value(&mut self.tab, Tab::Training, training);
+            });
+        });
+        match self.tab {
+            Tab::Viewer => self.viewer_tab(ui),
+            Tab::Training => {
+                let study = self.workspace.study.as_ref().map(|s| s.root.clone());
+                let actions = training_ui(ui, &mut self.training, study);
+                if actions.choose_weights {
+                    self.dialogs.pick_weights();
+                }
+                if actions.export_png {
+                    self.dialogs.save_png(SaveTarget::CurvesPng);
+                }
+                if actions.export_csv {
+                    self.dialogs.save_png(SaveTarget::CurvesCsv);
+                }
+            }
+        }
+        if let Some(hovered) = super::viewer::hovered_plane(ui.ctx()) {
+            self.active_view = hovered;
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}
+
+impl CadetApp {
+    fn viewer_tab(&mut self, ui: &mut egui::Ui) {
         egui::Panel::left("study").default_size(340.0).min_size(260.0).show(ui, |ui| {
             let actions = study_panel_ui(ui, &self.workspace, &mut self.study_panel);
             if let Some(p) = actions.select_patient {
@@ -296,17 +347,38 @@ impl eframe::App for CadetApp {
                 ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(6.0)), |ui| self.fov_ui(ui));
             }
         });
-        if let Some(hovered) = super::viewer::hovered_plane(ui.ctx()) {
-            self.active_view = hovered;
+    }
+
+    /// Saves the training curves shown (the live run and the ticked runs).
+    fn export_curves(&mut self, path: PathBuf, png: bool) {
+        let mut runs: Vec<crate::core::train::RunCurves> = self.training.overlays.clone();
+        if let Some(live) = &self.training.live
+            && !runs.iter().any(|r| r.path == live.path)
+        {
+            runs.insert(0, live.clone());
         }
+        let result = if png {
+            crate::core::eval::curves_png(&runs, &path, 900, 700)
+        } else {
+            let mut text = String::new();
+            for (i, run) in runs.iter().enumerate() {
+                let tmp = path.with_extension(format!("part{i}.csv"));
+                let written = run.write_csv(&tmp).and_then(|()| std::fs::read_to_string(&tmp));
+                let _ = std::fs::remove_file(&tmp);
+                match written {
+                    Ok(t) => text += if i == 0 { &t } else { t.split_once('\n').map_or("", |x| x.1) },
+                    Err(e) => {
+                        self.apply(JobResult::Exported { path: path.clone(), result: Err(e.to_string()) });
+                        return;
+                    }
+                }
+            }
+            crate::core::atomic::write_bytes_atomically(&path, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        };
+        self.apply(JobResult::Exported { path, result });
     }
 
-    fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
-    }
-}
-
-impl CadetApp {
     /// The sampled-FOV panel for the selected candidate, or the cursor.
     fn fov_ui(&mut self, ui: &mut egui::Ui) {
         let center = self.workspace.volume.as_ref().map(|open| {

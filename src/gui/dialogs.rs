@@ -13,12 +13,15 @@ use crate::core::sampling::Plane;
 pub enum SaveTarget {
     View { plane: Plane, with_overlays: bool },
     FovGrid,
+    CurvesPng,
+    CurvesCsv,
 }
 
 /// What a finished dialog asks for.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
     Open(PathBuf),
+    Weights(PathBuf),
     Save { target: SaveTarget, path: PathBuf },
 }
 
@@ -74,15 +77,27 @@ impl Dialogs {
 
     pub fn save_png(&mut self, target: SaveTarget) {
         self.run(move || {
-            let name = match target {
-                SaveTarget::View { plane, .. } => format!("{}.png", plane.label().to_lowercase()),
-                SaveTarget::FovGrid => "sampled-views.png".to_string(),
+            let (name, filter, ext) = match target {
+                SaveTarget::View { plane, .. } => (format!("{}.png", plane.label().to_lowercase()), "PNG", "png"),
+                SaveTarget::FovGrid => ("sampled-views.png".to_string(), "PNG", "png"),
+                SaveTarget::CurvesPng => ("training-curves.png".to_string(), "PNG", "png"),
+                SaveTarget::CurvesCsv => ("training-curves.csv".to_string(), "CSV", "csv"),
             };
             rfd::FileDialog::new()
-                .add_filter("PNG", &["png"])
+                .add_filter(filter, &[ext])
                 .set_file_name(name)
                 .save_file()
                 .map(|path| Outcome::Save { target, path })
+        });
+    }
+
+    pub fn pick_weights(&mut self) {
+        self.run(|| {
+            rfd::FileDialog::new()
+                .add_filter("weights", &["bpk", "pth", "pt", "safetensors"])
+                .set_title("Pretrained weights")
+                .pick_file()
+                .map(Outcome::Weights)
         });
     }
 

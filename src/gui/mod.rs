@@ -10,6 +10,7 @@ mod menu;
 pub mod state;
 mod status;
 mod study_panel;
+pub mod training;
 pub mod viewer;
 
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use eframe::{egui, egui_wgpu, wgpu};
 
-pub use app::{CadetApp, JobResult, Notice};
+pub use app::{CadetApp, JobResult, Notice, Tab};
 
 /// The wgpu device the workbench asks for: every feature and limit of the adapter, so that
 /// burn-wgpu can share it (its kernels need them).

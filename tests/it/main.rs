@@ -3,6 +3,8 @@
 mod common;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_training;
 mod nifti_bad_input;
 mod nifti_real;
 mod nifti_roundtrip;

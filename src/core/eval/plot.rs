@@ -103,6 +103,72 @@ pub fn froc_png(series: &[FrocSeries<'_>], title: &str, path: &Path, width: u32,
         .map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Training curves as PNG: loss (smoothed training loss per iteration and validation loss per
+/// epoch) above, validation accuracy below; one colour per run.
+pub fn curves_png(runs: &[crate::core::train::RunCurves], path: &Path, width: u32, height: u32) -> Result<(), String> {
+    ensure_font();
+    let mut buffer = vec![0u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut buffer, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (top, bottom) = root.split_vertically(height / 2);
+        let max_epoch = runs.iter().flat_map(|r| r.epochs.iter().map(|e| e.epoch + 1)).max().unwrap_or(1).max(1) as f64;
+        let max_loss = runs.iter().flat_map(|r| r.iterations.iter().map(|m| m.loss)).fold(0.1f64, f64::max).min(10.0);
+        let mut loss = ChartBuilder::on(&top)
+            .caption("loss", ("sans-serif", 16))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(45)
+            .build_cartesian_2d(0.0..max_epoch, 0.0..max_loss)
+            .map_err(|e| e.to_string())?;
+        loss.configure_mesh().x_desc("epoch").draw().map_err(|e| e.to_string())?;
+        let mut acc = ChartBuilder::on(&bottom)
+            .caption("validation accuracy", ("sans-serif", 16))
+            .margin(8)
+            .x_label_area_size(30)
+            .y_label_area_size(45)
+            .build_cartesian_2d(0.0..max_epoch, 0.0..1.0f64)
+            .map_err(|e| e.to_string())?;
+        acc.configure_mesh().x_desc("epoch").draw().map_err(|e| e.to_string())?;
+        for (i, run) in runs.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            let smooth = run.smoothed_loss(0.1);
+            let train = run
+                .iterations
+                .iter()
+                .zip(smooth)
+                .map(|(m, s)| (crate::core::train::RunCurves::iteration_epoch(m), s.min(max_loss)));
+            loss.draw_series(LineSeries::new(train, color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(format!("{} train", run.name))
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            let val = run.epochs.iter().map(|e| (e.epoch as f64 + 1.0, e.val_loss.min(max_loss)));
+            loss.draw_series(LineSeries::new(val, color.mix(0.6).stroke_width(1))).map_err(|e| e.to_string())?;
+            let accuracy = run.epochs.iter().map(|e| (e.epoch as f64 + 1.0, e.val_accuracy));
+            acc.draw_series(LineSeries::new(accuracy, color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(run.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        }
+        loss.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        acc.configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let pixels = buffer.chunks_exact(3).map(|c| [c[0], c[1], c[2], 255]).collect();
+    RgbaImage { width: width as usize, height: height as usize, pixels }
+        .save_png(path)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! run directories with checkpoints, and the training thread with its events.
 
 mod config;
+mod curves;
 mod device;
 mod engine;
 mod epoch;
@@ -11,6 +12,7 @@ mod run_dir;
 mod sgd;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
+pub use curves::RunCurves;
 pub use device::{TrainDevice, select_device};
 pub use engine::{Start, TrainError, TrainHandle, spawn, train_blocking};
 pub use events::{CheckpointKind, EpochMetrics, IterationMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};

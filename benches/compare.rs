@@ -1,0 +1,266 @@
+//! cadet against its Python references, on the same machine in the same run.
+//!
+//!     cargo bench --bench compare -- [nifti] [sampling] [training] [slices]
+//!
+//! * nifti: loading a 512×512×600 int16 .nii.gz (made by `benches/reference/make_big_nifti.py`)
+//!   against nibabel (`nibabel_load_bench.py`);
+//! * sampling: 1000 random 2.5D views of 64×64×3 from that volume, trilinear and cubic B-spline,
+//!   against `scipy.ndimage.map_coordinates` (`sample_views_scipy.py`, same views);
+//! * training: SGD steps of cifarnet (batch 50), alexnet-l (128) and googlenet-l (64) on burn's
+//!   CPU backend against PyTorch (`train_step_torch.py`, same models and optimiser);
+//! * slices: extracting and windowing one displayed slice of the big volume on the CPU.
+//!
+//! Python comes from `$CADET_PYTHON` (default `python3`) and needs nibabel, scipy and torch.
+//! Results are printed and written to `target/bench/compare.json`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::prelude::*;
+use cadet::core::models::ModelKind;
+use cadet::core::nifti::read_nifti;
+use cadet::core::sampling::{Interpolation, Plane, SliceGeometry, ViewProtocol, ViewSampler, ViewSpec};
+use cadet::core::train::{Sgd, SgdConfig};
+use cadet::core::window::WindowPreset;
+use glam::DVec3;
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> String {
+    std::env::var("CADET_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Runs a reference script and parses the last line of its output as JSON.
+fn reference(script: &str, args: &[&str]) -> Option<Value> {
+    let path = root().join("benches/reference").join(script);
+    let out = Command::new(python()).arg(&path).args(args).output().ok()?;
+    if !out.status.success() {
+        eprintln!("{script} failed: {}", String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).lines().last().and_then(|l| serde_json::from_str(l).ok())
+}
+
+fn big_volume() -> PathBuf {
+    let dir = root().join("target/bench-data");
+    let path = dir.join("big_512x512x600.nii.gz");
+    if !path.is_file() {
+        std::fs::create_dir_all(&dir).expect("bench data folder");
+        println!("making {} (once) ...", path.display());
+        let ok = Command::new(python())
+            .arg(root().join("benches/reference/make_big_nifti.py"))
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "make_big_nifti.py needs python3 with nibabel and numpy");
+    }
+    path
+}
+
+fn best_of<T>(n: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut best = f64::INFINITY;
+    let mut last = None;
+    for _ in 0..n {
+        let t = Instant::now();
+        let r = f();
+        best = best.min(t.elapsed().as_secs_f64());
+        last = Some(r);
+    }
+    (best, last.expect("n > 0"))
+}
+
+fn nifti(results: &mut Value) {
+    let path = big_volume();
+    let (rust_s, file) = best_of(3, || read_nifti(&path).expect("readable"));
+    let py = reference("nibabel_load_bench.py", &[path.to_str().unwrap_or_default(), "--repeat", "3"]);
+    let py_s = py.as_ref().and_then(|v| v["seconds_min"].as_f64());
+    println!("nifti  cadet {rust_s:.3} s  nibabel {}  speed-up {}", fmt(py_s, "s"), ratio(py_s, Some(rust_s)));
+    results["nifti"] = json!({"file": path, "dims": file.volume.dims(), "cadet_seconds": rust_s, "nibabel_seconds": py_s,
+        "speedup": py_s.map(|p| p / rust_s)});
+}
+
+fn fmt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("n/a".into(), |x| format!("{x:.3} {unit}"))
+}
+
+fn ratio(num: Option<f64>, den: Option<f64>) -> String {
+    match (num, den) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => "n/a".into(),
+    }
+}
+
+/// 1000 views around points in the middle of the volume, written as the reference's CSV.
+fn bench_views(volume: &cadet::core::volume::Volume, csv: &Path) -> Vec<ViewSpec> {
+    let protocol = ViewProtocol::default();
+    let center = volume.center_world_mm();
+    let specs: Vec<ViewSpec> = (0..1000u64)
+        .map(|i| {
+            let offset = DVec3::new(
+                ((i % 10) as f64 - 4.5) * 8.0,
+                ((i / 10 % 10) as f64 - 4.5) * 8.0,
+                ((i / 100) as f64 - 4.5) * 8.0,
+            );
+            protocol.draw(7, i, 0, center + offset)
+        })
+        .collect();
+    let mut text = String::from(
+        "candidate,view,center_x,center_y,center_z,shift_x,shift_y,shift_z,fov_mm,r11,r12,r13,r21,r22,r23,r31,r32,r33\n",
+    );
+    for (i, s) in specs.iter().enumerate() {
+        let (c, t, r) = (s.center_world_mm, s.shift_mm, s.rotation);
+        text += &format!(
+            "{i},0,{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            c[0],
+            c[1],
+            c[2],
+            t[0],
+            t[1],
+            t[2],
+            s.fov_mm,
+            r[0][0],
+            r[0][1],
+            r[0][2],
+            r[1][0],
+            r[1][1],
+            r[1][2],
+            r[2][0],
+            r[2][1],
+            r[2][2]
+        );
+    }
+    std::fs::write(csv, text).expect("views csv");
+    specs
+}
+
+fn sampling(results: &mut Value) {
+    let path = big_volume();
+    let volume = Arc::new(read_nifti(&path).expect("readable").volume);
+    let csv = root().join("target/bench-data/views_1000.csv");
+    let specs = bench_views(&volume, &csv);
+    let n = 64;
+    let mut out = Vec::new();
+    for (interp, order) in [(Interpolation::Linear, "1"), (Interpolation::Bspline, "3")] {
+        let t = Instant::now();
+        let sampler = ViewSampler::new(volume.clone(), interp);
+        let prefilter_s = t.elapsed().as_secs_f64();
+        let (secs, _) = best_of(3, || specs.par_iter().map(|s| sampler.sample(s, n)[0]).sum::<f32>());
+        let rust = specs.len() as f64 / secs;
+        let py = reference(
+            "sample_views_scipy.py",
+            &[
+                path.to_str().unwrap_or_default(),
+                csv.to_str().unwrap_or_default(),
+                "--size",
+                "64",
+                "--order",
+                order,
+                "--bench",
+                "--repeat",
+                "2",
+            ],
+        );
+        let py_rate = py.as_ref().and_then(|v| v["views_per_second"].as_f64());
+        let py_pre = py.as_ref().and_then(|v| v["prefilter_seconds"].as_f64());
+        println!(
+            "sampling order {order}  cadet {rust:.0} views/s ({} threads, prefilter {prefilter_s:.2} s)  scipy {} views/s (1 thread, prefilter {})  speed-up {}",
+            rayon::current_num_threads(),
+            py_rate.map_or("n/a".into(), |r| format!("{r:.0}")),
+            fmt(py_pre, "s"),
+            ratio(Some(rust), py_rate)
+        );
+        out.push(json!({"order": order, "cadet_views_per_second": rust, "cadet_prefilter_seconds": prefilter_s,
+            "scipy_views_per_second": py_rate, "scipy_prefilter_seconds": py_pre, "threads": rayon::current_num_threads(),
+            "speedup": py_rate.map(|p| rust / p)}));
+    }
+    results["sampling"] = Value::Array(out);
+}
+
+fn training(results: &mut Value) {
+    let mut out = Vec::new();
+    for (kind, batch) in [(ModelKind::Cifarnet, 50usize), (ModelKind::AlexnetL, 128), (ModelKind::GooglenetL, 64)] {
+        let device = Device::flex().autodiff();
+        device.seed(1);
+        let mut model = kind.build(2, &device);
+        let s = kind.input_size();
+        let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, weight_decay: 0.0005 });
+        let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
+        let steps = if kind == ModelKind::Cifarnet { 20 } else { 3 };
+        let mut step = |model: cadet::core::models::Net| {
+            let x = Tensor::<4>::random([batch, 3, s, s], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+            let y = Tensor::<1, Int>::from_data(
+                TensorData::new((0..batch as i64).map(|i| i % 2).collect::<Vec<_>>(), [batch]),
+                &device,
+            );
+            let loss = loss_fn.forward(model.forward(x), y);
+            let _: f32 = loss.clone().into_scalar();
+            let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
+            sgd.step(model, &|_| 0.01, grads)
+        };
+        model = step(model);
+        let t = Instant::now();
+        for _ in 0..steps {
+            model = step(model);
+        }
+        let rust = (steps * batch) as f64 / t.elapsed().as_secs_f64();
+        let py = reference(
+            "train_step_torch.py",
+            &["--model", kind.name(), "--batch", &batch.to_string(), "--steps", &steps.to_string(), "--warmup", "1"],
+        );
+        let py_rate = py.as_ref().and_then(|v| v["images_per_second"].as_f64());
+        let py_mem = py.as_ref().and_then(|v| v["peak_rss_mb"].as_f64());
+        println!(
+            "training {:<12} batch {batch:>3}  cadet {rust:.1} img/s  pytorch {} img/s  ratio {}",
+            kind.name(),
+            py_rate.map_or("n/a".into(), |r| format!("{r:.1}")),
+            ratio(Some(rust), py_rate)
+        );
+        out.push(json!({"model": kind.name(), "batch": batch, "cadet_images_per_second": rust, "pytorch_images_per_second": py_rate,
+            "pytorch_peak_rss_mb": py_mem, "ratio": py_rate.map(|p| rust / p)}));
+        drop(model);
+    }
+    results["training"] = Value::Array(out);
+}
+
+fn slices(results: &mut Value) {
+    let volume = read_nifti(&big_volume()).expect("readable").volume;
+    let window = WindowPreset::SoftTissue.window();
+    let mut out = Vec::new();
+    for plane in Plane::ALL {
+        let g = SliceGeometry::new(&volume, plane);
+        let (secs, _) = best_of(20, || {
+            let hu = g.extract(&volume, g.depth / 2);
+            hu.iter().map(|v| window.apply_u8(*v)).collect::<Vec<u8>>()
+        });
+        println!("slice {:<8} {}×{} CPU extract + window {:.2} ms", plane.label(), g.width, g.height, secs * 1e3);
+        out.push(json!({"plane": plane.label(), "width": g.width, "height": g.height, "cpu_ms": secs * 1e3}));
+    }
+    results["slices"] = Value::Array(out);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let wanted = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
+    let mut results = json!({"cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)});
+    if wanted("nifti") {
+        nifti(&mut results);
+    }
+    if wanted("sampling") {
+        sampling(&mut results);
+    }
+    if wanted("training") {
+        training(&mut results);
+    }
+    if wanted("slices") {
+        slices(&mut results);
+    }
+    let dir = root().join("target/bench");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("compare.json"), serde_json::to_string_pretty(&results).unwrap_or_default());
+}

@@ -1,0 +1,140 @@
+//! The run form: model, regime and weights, folds, schedule, prior, views, seed and device,
+//! with defaults per model from the paper and invalid settings explained before Start.
+
+use std::path::Path;
+
+use eframe::egui;
+
+use super::{RunStatus, TrainingActions, TrainingPanel};
+use crate::core::dataset::Prior;
+use crate::core::models::ModelKind;
+use crate::core::train::{DeviceChoice, Regime, Start, TrainConfig, TrainControl};
+
+/// Why the form cannot start, if it cannot.
+pub fn problem(form: &TrainConfig, study: Option<&Path>) -> Option<String> {
+    if study.is_none() {
+        return Some("open a study first (File → Open study…)".into());
+    }
+    if let Err(why) = form.validate() {
+        return Some(why);
+    }
+    if form.regime != Regime::Ri && !form.weights.as_deref().is_some_and(Path::is_file) {
+        return Some(format!("the {} regime needs a pretrained weights file that exists", form.regime.name()));
+    }
+    if form.batch > 512 {
+        return Some(format!("batch {} is larger than cadet allows (512)", form.batch));
+    }
+    None
+}
+
+fn number<T: egui::emath::Numeric>(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut T,
+    range: std::ops::RangeInclusive<T>,
+    speed: f64,
+) {
+    let l = ui.label(label);
+    ui.add(egui::DragValue::new(value).range(range).speed(speed)).labelled_by(l.id);
+    ui.end_row();
+}
+
+pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path>, actions: &mut TrainingActions) {
+    ui.heading("New run");
+    if let Some(s) = study {
+        panel.form.study = s.to_path_buf();
+        ui.label(egui::RichText::new(format!("study {}", s.display())).small());
+    }
+    let f = &mut panel.form;
+    egui::Grid::new("train-grid").num_columns(2).spacing([6.0, 4.0]).show(ui, |ui| {
+        ui.label("name");
+        ui.text_edit_singleline(&mut f.name).on_hover_text("run name (a new folder; never overwritten)");
+        ui.end_row();
+        ui.label("model");
+        let before = f.model;
+        egui::ComboBox::from_id_salt("model").selected_text(f.model.name()).show_ui(ui, |ui| {
+            for k in ModelKind::ALL {
+                ui.selectable_value(&mut f.model, k, k.name()).on_hover_text(k.description());
+            }
+        });
+        if f.model != before {
+            // the paper's settings for the new model, keeping the study and the name's pattern
+            let study = f.study.clone();
+            *f = TrainConfig { runs_dir: f.runs_dir.clone(), ..TrainConfig::paper_defaults(&study, f.model) };
+        }
+        ui.end_row();
+        ui.label("regime");
+        egui::ComboBox::from_id_salt("regime").selected_text(f.regime.name()).show_ui(ui, |ui| {
+            ui.selectable_value(&mut f.regime, Regime::Ri, "ri (random init)");
+            ui.selectable_value(&mut f.regime, Regime::Tl, "tl (fine-tune pretrained)");
+            ui.selectable_value(&mut f.regime, Regime::Imnet, "imnet (frozen features)");
+        });
+        ui.end_row();
+        if f.regime != Regime::Ri {
+            ui.label("weights");
+            ui.horizontal(|ui| {
+                ui.label(f.weights.as_ref().map_or("(none)".into(), |w| {
+                    w.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                }));
+                if ui.button("Choose…").clicked() {
+                    actions.choose_weights = true;
+                }
+            });
+            ui.end_row();
+        }
+        number(ui, "folds", &mut f.folds, 2..=10, 0.05);
+        let folds = f.folds;
+        number(ui, "test fold", &mut f.fold, 1..=folds, 0.05);
+        number(ui, "epochs", &mut f.epochs, 1..=500, 0.1);
+        number(ui, "batch", &mut f.batch, 1..=1024, 0.5);
+        number(ui, "learning rate", &mut f.lr, 1e-6..=1.0, 0.0005);
+        number(ui, "lr step (epochs)", &mut f.lr_step_epochs, 1..=500, 0.1);
+        ui.label("prior");
+        egui::ComboBox::from_id_salt("prior").selected_text(format!("{:?}", f.prior).to_lowercase()).show_ui(
+            ui,
+            |ui| {
+                ui.selectable_value(&mut f.prior, Prior::Equal, "equal");
+                ui.selectable_value(&mut f.prior, Prior::Biased, "biased");
+            },
+        );
+        ui.end_row();
+        number(ui, "views per candidate", &mut f.views_per_candidate, 1..=200, 0.2);
+        number(ui, "sample size (px)", &mut f.sample_size, 8..=512, 0.5);
+        number(ui, "seed", &mut f.seed, 0..=u64::MAX, 1.0);
+        ui.label("device");
+        egui::ComboBox::from_id_salt("device").selected_text(format!("{:?}", f.device).to_lowercase()).show_ui(
+            ui,
+            |ui| {
+                ui.selectable_value(&mut f.device, DeviceChoice::Auto, "auto");
+                ui.selectable_value(&mut f.device, DeviceChoice::Gpu, "gpu");
+                ui.selectable_value(&mut f.device, DeviceChoice::Cpu, "cpu");
+            },
+        );
+        ui.end_row();
+    });
+    let problem = problem(&panel.form, study);
+    if let Some(why) = &problem {
+        ui.colored_label(egui::Color32::from_rgb(255, 150, 90), why);
+    }
+    ui.horizontal(|ui| {
+        let can_start = problem.is_none() && !panel.is_active();
+        if ui.add_enabled(can_start, egui::Button::new("Start")).clicked() {
+            let start = Start::New(Box::new(panel.form.clone()));
+            if let Err(e) = panel.start(start, ui.ctx()) {
+                panel.status = RunStatus::Failed(e);
+            }
+        }
+        let active = panel.is_active();
+        if panel.status == RunStatus::Paused {
+            if ui.button("Resume").clicked() {
+                panel.control(TrainControl::Resume);
+            }
+        } else if ui.add_enabled(active, egui::Button::new("Pause")).clicked() {
+            panel.control(TrainControl::Pause);
+        }
+        if ui.add_enabled(active, egui::Button::new("Stop")).on_hover_text("Stop; the best snapshot is kept").clicked()
+        {
+            panel.control(TrainControl::Stop);
+        }
+    });
+}

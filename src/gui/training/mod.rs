@@ -1,0 +1,194 @@
+//! The Training tab: configure a run on the open study, start it on its background thread,
+//! watch live curves and progress, pause/resume/stop, resume interrupted runs, and compare runs
+//! from the runs folder on the same plots.
+
+mod form;
+mod plots;
+mod runs;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use crate::core::models::ModelKind;
+use crate::core::train::{
+    IterationMetrics, MetricRecord, RunCurves, RunSummary, Start, TrainConfig, TrainControl, TrainEvent, TrainHandle,
+    spawn,
+};
+
+pub use runs::RunListing;
+
+/// Where the current run stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    Idle,
+    /// Started, no iteration yet (loading volumes, compiling GPU kernels).
+    WarmingUp,
+    Running,
+    Paused,
+    Finished(RunSummary),
+    Failed(String),
+}
+
+pub struct TrainingPanel {
+    pub form: TrainConfig,
+    pub handle: Option<TrainHandle>,
+    events: Option<Receiver<TrainEvent>>,
+    pub status: RunStatus,
+    pub device: String,
+    /// Curves of the run in progress (or the last one).
+    pub live: Option<RunCurves>,
+    pub last_iteration: Option<IterationMetrics>,
+    started: Option<Instant>,
+    first_epoch: usize,
+    /// Runs of the runs folder, and those shown on the plots.
+    pub runs: Vec<RunListing>,
+    pub overlays: Vec<RunCurves>,
+    pub log_loss: bool,
+}
+
+impl TrainingPanel {
+    pub fn new(study: Option<PathBuf>) -> Self {
+        let study = study.unwrap_or_else(|| crate::cli::sample_data_dir().join("synthetic"));
+        Self {
+            form: TrainConfig::paper_defaults(&study, ModelKind::Cifarnet),
+            handle: None,
+            events: None,
+            status: RunStatus::Idle,
+            device: String::new(),
+            live: None,
+            last_iteration: None,
+            started: None,
+            first_epoch: 0,
+            runs: Vec::new(),
+            overlays: Vec::new(),
+            log_loss: false,
+        }
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self.status, RunStatus::WarmingUp | RunStatus::Running | RunStatus::Paused)
+    }
+
+    /// Starts a new run or resumes one; events wake the UI through `ctx`.
+    pub fn start(&mut self, start: Start, ctx: &egui::Context) -> Result<(), String> {
+        let (sender, receiver) = sync_channel(4096);
+        let waker = ctx.clone();
+        let handle = spawn(start, sender, Arc::new(move || waker.request_repaint())).map_err(|e| e.to_string())?;
+        let name = handle.run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut live = RunCurves { name, path: handle.run_dir.clone(), ..Default::default() };
+        // a resumed run shows its earlier epochs too
+        if let Ok(old) = crate::core::train::RunDir::open(&handle.run_dir).and_then(|r| RunCurves::load(&r)) {
+            live = RunCurves { iterations: old.iterations, epochs: old.epochs, ..live };
+        }
+        self.live = Some(live);
+        self.handle = Some(handle);
+        self.events = Some(receiver);
+        self.status = RunStatus::WarmingUp;
+        self.started = Some(Instant::now());
+        self.last_iteration = None;
+        Ok(())
+    }
+
+    pub fn control(&self, command: TrainControl) {
+        if let Some(h) = &self.handle {
+            h.send(command);
+        }
+    }
+
+    /// Applies the events that arrived, spending at most `budget` (the UI stays responsive).
+    pub fn drain_events(&mut self, budget: Duration) {
+        let Some(receiver) = &self.events else { return };
+        let start = Instant::now();
+        let mut finished = false;
+        while start.elapsed() < budget {
+            let Ok(event) = receiver.try_recv() else { break };
+            match event {
+                TrainEvent::Started { device, first_epoch, config, .. } => {
+                    self.device = device;
+                    self.first_epoch = first_epoch;
+                    self.form.epochs = config.epochs;
+                }
+                TrainEvent::Iteration(m) => {
+                    if self.status == RunStatus::WarmingUp {
+                        self.status = RunStatus::Running;
+                    }
+                    self.last_iteration = Some(m.clone());
+                    if let Some(l) = &mut self.live {
+                        l.push(MetricRecord::Iteration(m));
+                    }
+                }
+                TrainEvent::Epoch(m) => {
+                    if let Some(l) = &mut self.live {
+                        l.push(MetricRecord::Epoch(m));
+                    }
+                }
+                TrainEvent::Paused => self.status = RunStatus::Paused,
+                TrainEvent::Resumed => self.status = RunStatus::Running,
+                TrainEvent::Finished(s) => {
+                    self.status = RunStatus::Finished(s);
+                    finished = true;
+                }
+                TrainEvent::Failed { message } => {
+                    self.status = RunStatus::Failed(message);
+                    finished = true;
+                }
+                TrainEvent::Checkpoint { .. } | TrainEvent::EarlyStop { .. } => {}
+            }
+        }
+        if finished {
+            self.events = None;
+            if let Some(h) = self.handle.take() {
+                h.join();
+            }
+        }
+    }
+
+    /// Fraction done and the estimated time left, from the last iteration.
+    pub fn progress(&self) -> Option<(f32, Option<Duration>)> {
+        let m = self.last_iteration.as_ref()?;
+        let total = (self.form.epochs * m.iterations_per_epoch).max(1) as f64;
+        let done = (m.epoch * m.iterations_per_epoch + m.iteration + 1) as f64;
+        let first = (self.first_epoch * m.iterations_per_epoch) as f64;
+        let elapsed = self.started?.elapsed().as_secs_f64();
+        let rate = (done - first) / elapsed.max(1e-6);
+        let eta = (rate > 0.0).then(|| Duration::from_secs_f64((total - done) / rate));
+        Some(((done / total) as f32, eta))
+    }
+}
+
+/// What the tab asks the app to do.
+#[derive(Debug, Default, PartialEq)]
+pub struct TrainingActions {
+    pub choose_weights: bool,
+    pub export_png: bool,
+    pub export_csv: bool,
+}
+
+pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<PathBuf>) -> TrainingActions {
+    let mut actions = TrainingActions::default();
+    egui::Panel::left("train-form").default_size(330.0).min_size(280.0).show(ui, |ui| {
+        egui::ScrollArea::vertical().id_salt("train-form-scroll").show(ui, |ui| {
+            form::form_ui(ui, panel, study.as_deref(), &mut actions);
+            ui.separator();
+            runs::runs_ui(ui, panel);
+        });
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        plots::progress_ui(ui, panel);
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut panel.log_loss, "Log-scale loss");
+            if ui.button("Save plots as PNG…").clicked() {
+                actions.export_png = true;
+            }
+            if ui.button("Save curves as CSV…").clicked() {
+                actions.export_csv = true;
+            }
+        });
+        plots::plots_ui(ui, panel);
+    });
+    actions
+}

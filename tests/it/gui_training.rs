@@ -1,0 +1,105 @@
+//! The Training tab driven as a user drives it: invalid settings keep Start disabled with an
+//! explanation; a tiny run starts from the panel, its curves and progress fill in, Stop ends it
+//! with a run directory on disk; a finished run's curves load from the runs browser.
+
+use std::path::Path;
+use std::time::Duration;
+
+use cadet::core::train::{DeviceChoice, Regime, RunDir};
+use cadet::gui::training::RunStatus;
+use cadet::gui::{CadetApp, Tab};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+fn harness() -> Harness<'static, CadetApp> {
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic");
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .with_max_steps(100_000)
+        .build_eframe(move |cc| CadetApp::new(cc, Some(study.clone())));
+    for _ in 0..500 {
+        h.step();
+        if h.state().workspace.volume.is_some() && !h.state().jobs.is_busy() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.get_by_label("Training").click();
+    h.run_steps(2);
+    assert_eq!(h.state().tab, Tab::Training);
+    h
+}
+
+#[test]
+fn invalid_settings_are_explained_and_start_stays_disabled() {
+    let mut h = harness();
+    h.state_mut().training.form.regime = Regime::Tl;
+    h.state_mut().training.form.weights = None;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("needs pretrained weights").is_some());
+    assert!(h.get_by_label("Start").accesskit_node().is_disabled());
+    h.state_mut().training.form.regime = Regime::Ri;
+    h.state_mut().training.form.batch = 1000;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("larger than cadet allows").is_some());
+    assert!(h.get_by_label("Start").accesskit_node().is_disabled());
+}
+
+#[test]
+fn a_tiny_run_from_the_panel_fills_the_plots_and_stops() {
+    let runs = tempfile::tempdir().unwrap();
+    let mut h = harness();
+    {
+        let f = &mut h.state_mut().training.form;
+        f.runs_dir = runs.path().to_path_buf();
+        f.name = "gui-run".into();
+        f.epochs = 20;
+        f.views_per_candidate = 2;
+        f.val_views = 1;
+        f.batch = 32;
+        f.device = DeviceChoice::Cpu;
+    }
+    h.run_steps(2);
+    assert!(!h.get_by_label("Start").accesskit_node().is_disabled());
+    h.get_by_label("Start").click();
+    let mut saw_warmup = false;
+    for _ in 0..3000 {
+        h.step();
+        saw_warmup |= h.state().training.status == RunStatus::WarmingUp;
+        if h.state().training.live.as_ref().is_some_and(|l| l.epochs.len() >= 2) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(saw_warmup, "the panel showed the warming-up state");
+    let live = h.state().training.live.clone().expect("live curves");
+    assert!(live.epochs.len() >= 2, "epoch events arrived");
+    assert!(!live.iterations.is_empty(), "the loss plot holds points");
+    let (fraction, _) = h.state().training.progress().expect("the progress bar moved");
+    assert!(fraction > 0.0);
+    h.get_by_label("Stop").click();
+    for _ in 0..2000 {
+        h.step();
+        if matches!(h.state().training.status, RunStatus::Finished(_)) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let RunStatus::Finished(summary) = h.state().training.status.clone() else {
+        panic!("{:?}", h.state().training.status)
+    };
+    assert!(summary.stopped_by_user);
+    let run = RunDir::open(&runs.path().join("gui-run")).unwrap();
+    assert!(run.path.join("checkpoints/best/model.bpk").is_file(), "stop keeps the best snapshot");
+    assert_eq!(run.epoch_metrics().unwrap().len(), summary.epochs_completed);
+
+    // the finished run, ticked in the runs browser, plots from its metrics.jsonl
+    h.state_mut().training.live = None;
+    h.get_by_label("Refresh").click();
+    h.run_steps(2);
+    h.get_by_label("gui-run").click();
+    h.run_steps(2);
+    let overlay = h.state().training.overlays.first().expect("the run is overlaid").clone();
+    assert_eq!(overlay.epochs, run.epoch_metrics().unwrap());
+}
