@@ -88,7 +88,7 @@ pub fn apply(app: &mut CadetApp, ctx: &egui::Context, action: MenuAction) {
 /// Window/level presets and values, and the overlay toggles.
 pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut CadetApp) {
     let v = &mut app.viewer;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let current = v.preset.map_or("Custom", WindowPreset::label);
         egui::ComboBox::from_label("Window").selected_text(current).show_ui(ui, |ui| {
             for p in WindowPreset::ALL {

@@ -89,7 +89,7 @@ pub fn views_ui(ui: &mut egui::Ui, state: &mut ViewerState, ctx: &mut ViewContex
         ui.centered_and_justified(|ui| ui.label("Open a volume or a study (File menu, or drop it here)."));
         return actions;
     };
-    let area = ui.available_rect_before_wrap();
+    let area = ui.available_rect_before_wrap().intersect(ui.clip_rect());
     let planes: Vec<(Plane, Rect)> = match state.maximized {
         Some(p) => vec![(p, area)],
         None => {
