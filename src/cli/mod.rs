@@ -5,6 +5,7 @@ mod crop;
 mod eval;
 mod info;
 mod models;
+mod pretrained;
 mod progress;
 mod sample;
 mod slice;
@@ -59,6 +60,8 @@ pub enum Command {
     Froc(eval::FrocArgs),
     /// A table like the paper's Table II over evaluation folders.
     Report(eval::ReportArgs),
+    /// Pretrained ImageNet weights: check them on a photo.
+    Pretrained(pretrained::PretrainedArgs),
 }
 
 /// Runs a headless subcommand.
@@ -76,6 +79,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Eval(args) => eval::run(&args),
         Command::Froc(args) => eval::run_froc(&args),
         Command::Report(args) => eval::run_report(&args),
+        Command::Pretrained(args) => pretrained::run(&args),
     }
 }
 

@@ -8,6 +8,7 @@ mod gui_training;
 mod nifti_bad_input;
 mod nifti_real;
 mod nifti_roundtrip;
+mod pretrained;
 mod sampling;
 mod synth;
 mod train;

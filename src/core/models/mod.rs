@@ -1,10 +1,13 @@
 //! The model zoo of the paper: CifarNet, AlexNet (H and L), GoogLeNet (H and L), VGG-16 and
-//! OverFeat, for any number of classes, as burn modules.
+//! OverFeat, and EfficientNet-Lite0 (whose real ImageNet weights are at hand), for any number of
+//! classes, as burn modules.
 
 mod alexnet;
 mod blocks;
 mod cifarnet;
+mod efficientnet;
 mod googlenet;
+pub mod imagenet;
 mod overfeat;
 mod params;
 pub mod pretrained;
@@ -16,6 +19,7 @@ use serde::{Deserialize, Serialize};
 pub use alexnet::{AlexNet, AlexVariant};
 pub use blocks::Trace;
 pub use cifarnet::CifarNet;
+pub use efficientnet::{EfficientNetLite0, MbConv};
 pub use googlenet::{GoogLeNet, GoogVariant, Inception};
 pub use overfeat::OverFeat;
 pub use params::{ParamInfo, count_trainable, list_params};
@@ -32,10 +36,11 @@ pub enum ModelKind {
     GooglenetL,
     Vgg16,
     Overfeat,
+    EfficientnetLite0,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 7] = [
+    pub const ALL: [ModelKind; 8] = [
         ModelKind::Cifarnet,
         ModelKind::AlexnetH,
         ModelKind::AlexnetL,
@@ -43,6 +48,7 @@ impl ModelKind {
         ModelKind::GooglenetL,
         ModelKind::Vgg16,
         ModelKind::Overfeat,
+        ModelKind::EfficientnetLite0,
     ];
 
     /// The name used on the command line and in run configs.
@@ -55,6 +61,7 @@ impl ModelKind {
             ModelKind::GooglenetL => "googlenet-l",
             ModelKind::Vgg16 => "vgg16",
             ModelKind::Overfeat => "overfeat",
+            ModelKind::EfficientnetLite0 => "efficientnet-lite0",
         }
     }
 
@@ -68,7 +75,7 @@ impl ModelKind {
             ModelKind::Cifarnet => CifarNet::INPUT,
             ModelKind::AlexnetH => 227,
             ModelKind::AlexnetL | ModelKind::GooglenetL => 64,
-            ModelKind::GooglenetH | ModelKind::Vgg16 => 224,
+            ModelKind::GooglenetH | ModelKind::Vgg16 | ModelKind::EfficientnetLite0 => 224,
             ModelKind::Overfeat => OverFeat::INPUT,
         }
     }
@@ -77,7 +84,11 @@ impl ModelKind {
     /// take 256 px images and crop, the others use the view as it is.
     pub fn view_size(self) -> usize {
         match self {
-            ModelKind::AlexnetH | ModelKind::GooglenetH | ModelKind::Vgg16 | ModelKind::Overfeat => 256,
+            ModelKind::AlexnetH
+            | ModelKind::GooglenetH
+            | ModelKind::Vgg16
+            | ModelKind::Overfeat
+            | ModelKind::EfficientnetLite0 => 256,
             other => other.input_size(),
         }
     }
@@ -91,6 +102,7 @@ impl ModelKind {
             ModelKind::GooglenetL => "GoogLeNet with a 32-filter 5×5 stride-1 stem for 64 px views",
             ModelKind::Vgg16 => "VGG-16 as torchvision (224 crop of 256)",
             ModelKind::Overfeat => "OverFeat fast (231 crop of 256)",
+            ModelKind::EfficientnetLite0 => "EfficientNet-Lite0 (224 crop of 256; real ImageNet weights load)",
         }
     }
 
@@ -103,6 +115,7 @@ impl ModelKind {
             ModelKind::GooglenetL => Net::GoogLeNet(GoogLeNet::new(GoogVariant::Low, classes, device)),
             ModelKind::Vgg16 => Net::Vgg16(Vgg16::new(classes, device)),
             ModelKind::Overfeat => Net::OverFeat(OverFeat::new(classes, device)),
+            ModelKind::EfficientnetLite0 => Net::EfficientNet(EfficientNetLite0::new(classes, device)),
         }
     }
 
@@ -117,6 +130,7 @@ impl ModelKind {
             ModelKind::GooglenetL => GoogLeNet::trace(GoogVariant::Low, classes, size),
             ModelKind::Vgg16 => Vgg16::trace(classes, size),
             ModelKind::Overfeat => OverFeat::trace(classes, size),
+            ModelKind::EfficientnetLite0 => EfficientNetLite0::trace(classes, size),
         }
     }
 
@@ -125,7 +139,7 @@ impl ModelKind {
         match self {
             ModelKind::Cifarnet => "fc5.",
             ModelKind::AlexnetH | ModelKind::AlexnetL | ModelKind::Vgg16 | ModelKind::Overfeat => "fc8.",
-            ModelKind::GooglenetH | ModelKind::GooglenetL => "fc.",
+            ModelKind::GooglenetH | ModelKind::GooglenetL | ModelKind::EfficientnetLite0 => "fc.",
         }
     }
 }
@@ -145,6 +159,7 @@ pub enum Net {
     GoogLeNet(GoogLeNet),
     Vgg16(Vgg16),
     OverFeat(OverFeat),
+    EfficientNet(EfficientNetLite0),
 }
 
 impl Net {
@@ -161,6 +176,7 @@ impl Net {
             Net::GoogLeNet(m) => m.features(x),
             Net::Vgg16(m) => m.features(x),
             Net::OverFeat(m) => m.features(x),
+            Net::EfficientNet(m) => m.features(x),
         }
     }
 
@@ -171,6 +187,7 @@ impl Net {
             Net::GoogLeNet(m) => m.classify(features),
             Net::Vgg16(m) => m.classify(features),
             Net::OverFeat(m) => m.classify(features),
+            Net::EfficientNet(m) => m.classify(features),
         }
     }
 
@@ -182,6 +199,7 @@ impl Net {
             Net::GoogLeNet(m) => m.conv1.conv.weight.val(),
             Net::Vgg16(m) => m.convs[0].weight.val(),
             Net::OverFeat(m) => m.conv1.weight.val(),
+            Net::EfficientNet(m) => m.stem.weight.val(),
         }
     }
 }

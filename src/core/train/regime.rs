@@ -6,7 +6,7 @@ use burn::module::{ModuleVisitor, Param, ParamGroup, ParamId};
 use burn::prelude::*;
 
 use super::config::{Regime, TrainConfig};
-use crate::core::models::pretrained::{is_classifier, load_backbone};
+use crate::core::models::pretrained::{LoadOptions, is_classifier, load_weights};
 use crate::core::models::{ModelKind, Net};
 use crate::core::seed::{mix_seed, stream};
 
@@ -58,7 +58,7 @@ pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&s
     if config.regime != Regime::Ri {
         let path =
             config.weights.as_deref().ok_or_else(|| format!("the {} regime needs --weights", config.regime.name()))?;
-        let report = load_backbone(&mut net, config.model, path, false).map_err(|e| e.to_string())?;
+        let report = load_weights(&mut net, config.model, path, LoadOptions::default()).map_err(|e| e.to_string())?;
         log(&format!("pretrained weights from {}: {}", path.display(), report.describe()));
     }
     if config.regime == Regime::Imnet {
