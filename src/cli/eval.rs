@@ -1,20 +1,15 @@
 //! `cadet eval` (score runs: one, a cross-validation, or an ensemble), `cadet froc` (FROC of a
 //! scores file) and `cadet report` (a table like the paper's Table II over evaluations).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
 
 use super::progress::bar;
-use crate::core::atomic::create_fresh_dir;
-use crate::core::eval::report::{EvalReport, FoldSummary, FrocSummary, ReportInput, build_report};
-use crate::core::eval::{
-    FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, bootstrap_froc, ensemble_mean, froc, froc_png,
-    pool_folds, read_lesions, read_scores, score_run, write_lesions, write_scores,
-};
-use crate::core::study::Study;
+use crate::core::eval::report::EvalReport;
+use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
+use crate::core::eval::{FrocSeries, ScoreOptions, bootstrap_froc, froc, froc_png, read_lesions, read_scores};
 use crate::core::train::{CheckpointKind, DeviceChoice};
 
 #[derive(Debug, Args)]
@@ -47,25 +42,6 @@ pub struct EvalArgs {
     pub out: Option<PathBuf>,
 }
 
-fn score(run: &Path, args: &EvalArgs) -> anyhow::Result<RunScores> {
-    let options =
-        ScoreOptions { views: args.views, checkpoint: args.checkpoint, device: args.device, batch: args.batch };
-    let pb = bar(0, "views");
-    let scores = score_run(run, &options, &mut |done, total| {
-        pb.set_length(total as u64);
-        pb.set_position(done as u64);
-    })
-    .map_err(anyhow::Error::msg)
-    .with_context(|| format!("cannot score {}", run.display()))?;
-    pb.finish_and_clear();
-    Ok(scores)
-}
-
-fn regions_of(study: &Path) -> anyhow::Result<HashMap<String, String>> {
-    let s = Study::load(study).with_context(|| format!("cannot read the study {}", study.display()))?;
-    Ok(s.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect())
-}
-
 fn print_summary(report: &EvalReport) {
     let f = &report.all.froc;
     let ci = |key: &str| {
@@ -88,115 +64,28 @@ fn print_summary(report: &EvalReport) {
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
-    let (kind, runs): (&str, Vec<PathBuf>) = match (&args.run, args.cv.is_empty(), args.ensemble.is_empty()) {
-        (Some(r), true, true) => ("run", vec![r.clone()]),
-        (None, false, true) => ("cv", args.cv.clone()),
-        (None, true, false) => ("ensemble", args.ensemble.clone()),
+    let (kind, runs) = match (&args.run, args.cv.is_empty(), args.ensemble.is_empty()) {
+        (Some(r), true, true) => (EvalKind::Run, vec![r.clone()]),
+        (None, false, true) => (EvalKind::Cv, args.cv.clone()),
+        (None, true, false) => (EvalKind::Ensemble, args.ensemble.clone()),
         _ => bail!("give one of --run DIR, --cv A,B,C or --ensemble X,Y"),
     };
     anyhow::ensure!((1..=1000).contains(&args.views), "--views must be 1 to 1000");
-    let scored: Vec<RunScores> = runs.iter().map(|r| score(r, args)).collect::<anyhow::Result<_>>()?;
-    let first = &scored[0];
-    let (candidates, probabilities, lesions, patients, folds) = combine(kind, &runs, &scored)?;
-    let regions = regions_of(&first.config.study)?;
-    let report = build_report(ReportInput {
-        kind,
-        runs: runs.iter().map(|r| r.display().to_string()).collect(),
-        model: first.config.model.name().to_string(),
-        regime: first.config.regime.name().to_string(),
-        views: args.views,
-        candidates: &candidates,
-        probabilities: &probabilities,
-        lesions: &lesions,
-        patients: &patients,
-        regions: &regions,
-        folds,
-        bootstrap: args.bootstrap,
-        seed: args.seed,
+    let options =
+        ScoreOptions { views: args.views, checkpoint: args.checkpoint, device: args.device, batch: args.batch };
+    let request =
+        EvalRequest { kind, runs, options, bootstrap: args.bootstrap, seed: args.seed, out: args.out.clone() };
+    let pb = bar(0, "views");
+    let (out, report) = evaluate(&request, &mut |run, done, total| {
+        pb.set_message(format!("run {}", run + 1));
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
     })
     .map_err(anyhow::Error::msg)?;
-    let out = match &args.out {
-        Some(o) => {
-            std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
-            o.clone()
-        }
-        None => create_fresh_dir(&runs[0].join("eval")).context("cannot create the evaluation folder")?,
-    };
-    write_outputs(&out, &report, &candidates, &lesions)?;
+    pb.finish_and_clear();
     print_summary(&report);
     println!("{}", out.display());
     Ok(())
-}
-
-type Combined = (Vec<ScoredCandidate>, Vec<Vec<f64>>, Vec<LesionRef>, Vec<String>, Vec<FoldSummary>);
-
-/// One candidate list from one run, several folds (pooled) or several models (averaged).
-fn combine(kind: &str, runs: &[PathBuf], scored: &[RunScores]) -> anyhow::Result<Combined> {
-    let mut folds = Vec::new();
-    let (candidates, probabilities) = match kind {
-        "cv" => {
-            for (run, s) in runs.iter().zip(scored) {
-                let f = froc(&s.candidates, &s.lesions, Some(s.patients.len())).map_err(anyhow::Error::msg)?;
-                folds.push(FoldSummary { run: run.display().to_string(), froc: f });
-            }
-            let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
-            (
-                pool_folds(&lists).map_err(anyhow::Error::msg)?,
-                scored.iter().flat_map(|s| s.probabilities.clone()).collect(),
-            )
-        }
-        "ensemble" => {
-            let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
-            let merged = ensemble_mean(&lists).map_err(anyhow::Error::msg)?;
-            let probs = merged.iter().map(|c| vec![1.0 - c.score, c.score]).collect();
-            (merged, probs)
-        }
-        _ => (scored[0].candidates.clone(), scored[0].probabilities.clone()),
-    };
-    let mut lesions: Vec<LesionRef> = scored.iter().flat_map(|s| s.lesions.clone()).collect();
-    lesions.sort_by(|a, b| (&a.patient, &a.lesion).cmp(&(&b.patient, &b.lesion)));
-    lesions.dedup();
-    let mut patients: Vec<String> = scored.iter().flat_map(|s| s.patients.clone()).collect();
-    patients.sort();
-    patients.dedup();
-    Ok((candidates, probabilities, lesions, patients, folds))
-}
-
-fn write_outputs(
-    out: &Path,
-    report: &EvalReport,
-    candidates: &[ScoredCandidate],
-    lesions: &[LesionRef],
-) -> anyhow::Result<()> {
-    write_scores(&out.join("scores.csv"), candidates)?;
-    write_lesions(&out.join("lesions.csv"), lesions)?;
-    let json = serde_json::to_string_pretty(report)?;
-    crate::core::atomic::write_bytes_atomically(&out.join("report.json"), json.as_bytes())?;
-    let band = |s: &FrocSummary| {
-        let ci = s.ci.as_ref()?;
-        let keys: Vec<f64> = s.froc.curve.iter().map(|p| p.fp_per_patient).collect();
-        // the interval at the nearest reported rate is drawn as a band around the curve
-        let at = |fp: f64, lower: bool| {
-            let key = crate::core::eval::FP_RATES
-                .iter()
-                .min_by(|a, b| (a.1 - fp).abs().total_cmp(&(b.1 - fp).abs()))
-                .map(|k| k.0)?;
-            ci.sensitivity_at.get(key).map(|i| if lower { i.lower } else { i.upper })
-        };
-        let lo: Option<Vec<f64>> = keys.iter().map(|&k| at(k, true)).collect();
-        let hi: Option<Vec<f64>> = keys.iter().map(|&k| at(k, false)).collect();
-        lo.zip(hi)
-    };
-    let mut series = vec![FrocSeries {
-        name: format!("{} {} (all)", report.model, report.regime),
-        curve: &report.all.froc.curve,
-        band: band(&report.all),
-    }];
-    for (region, s) in &report.regions {
-        series.push(FrocSeries { name: region.clone(), curve: &s.froc.curve, band: None });
-    }
-    froc_png(&series, &format!("FROC: {} {}", report.model, report.regime), &out.join("froc.png"), 720, 520)
-        .map_err(anyhow::Error::msg)
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,7 @@ mod slice;
 mod study;
 mod synth;
 mod train;
+mod vis;
 
 use std::path::PathBuf;
 
@@ -54,6 +55,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Train every fold of a cross-validation.
     Cv(train::CvArgs),
+    /// Plot the training curves of runs (PNG, CSV).
+    Curves(train::CurvesArgs),
     /// Score a run's test candidates (or pool folds, or ensemble runs) and report FROC.
     Eval(eval::EvalArgs),
     /// FROC analysis of a scores.csv.
@@ -62,6 +65,10 @@ pub enum Command {
     Report(eval::ReportArgs),
     /// Pretrained ImageNet weights: check them on a photo.
     Pretrained(pretrained::PretrainedArgs),
+    /// First-layer filters of a run as a PNG mosaic.
+    Filters(vis::FiltersArgs),
+    /// Pool-5 maps and deconvnet reconstructions for a view of a volume.
+    Deconv(vis::DeconvArgs),
 }
 
 /// Runs a headless subcommand.
@@ -76,10 +83,13 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Sample(args) => sample::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Cv(args) => train::run_cv(&args),
+        Command::Curves(args) => train::run_curves(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Froc(args) => eval::run_froc(&args),
         Command::Report(args) => eval::run_report(&args),
         Command::Pretrained(args) => pretrained::run(&args),
+        Command::Filters(args) => vis::run_filters(&args),
+        Command::Deconv(args) => vis::run_deconv(&args),
     }
 }
 

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::core::dataset::Prior;
 use crate::core::models::ModelKind;
 use crate::core::sampling::Interpolation;
-use crate::core::train::{DeviceChoice, Regime, RunDir, Start, TrainConfig, TrainEvent, train_blocking};
+use crate::core::train::{DeviceChoice, Regime, RunCurves, RunDir, Start, TrainConfig, TrainEvent, train_blocking};
 
 /// Settings shared by `train` and `cv`; unset flags keep the paper's defaults.
 #[derive(Debug, Args)]
@@ -43,6 +43,9 @@ pub struct RunArgs {
     /// Pixels the views are sampled at (then resized to the model's view size).
     #[arg(long)]
     pub size: Option<usize>,
+    /// Network input size instead of the model's (views are resized to it).
+    #[arg(long)]
+    pub input_size: Option<usize>,
     #[arg(long, value_enum)]
     pub interp: Option<Interpolation>,
     #[arg(long)]
@@ -117,6 +120,9 @@ impl RunArgs {
         );
         if self.weights.is_some() {
             c.weights = self.weights.clone();
+        }
+        if self.input_size.is_some() {
+            c.input_size = self.input_size;
         }
         if let Some(p) = self.patience {
             c.patience = (p > 0).then_some(p);
@@ -233,4 +239,38 @@ pub fn run_cv(args: &CvArgs) -> anyhow::Result<()> {
 
 fn short(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+#[derive(Debug, Args)]
+pub struct CurvesArgs {
+    /// Run directories to plot together.
+    pub runs: Vec<PathBuf>,
+    /// PNG of the loss and validation-accuracy curves.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Also write every run's curves as CSV.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+}
+
+/// Training curves of several runs in one picture (from their metrics.jsonl).
+pub fn run_curves(args: &CurvesArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(!args.runs.is_empty(), "give at least one run directory");
+    let curves: Vec<RunCurves> =
+        args.runs.iter().map(|r| RunDir::open(r).and_then(|d| RunCurves::load(&d))).collect::<Result<_, _>>()?;
+    crate::core::eval::curves_png(&curves, &args.out, 900, 700).map_err(anyhow::Error::msg)?;
+    if let Some(csv) = &args.csv {
+        let mut text = String::new();
+        for (i, c) in curves.iter().enumerate() {
+            let tmp = csv.with_extension(format!("part{i}"));
+            c.write_csv(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+            let part = std::fs::read_to_string(&tmp)?;
+            let _ = std::fs::remove_file(&tmp);
+            text += if i == 0 { &part } else { part.split_once('\n').map_or("", |x| x.1) };
+        }
+        crate::core::atomic::write_bytes_atomically(csv, text.as_bytes())
+            .with_context(|| format!("cannot write {}", csv.display()))?;
+    }
+    println!("wrote {}", args.out.display());
+    Ok(())
 }

@@ -12,5 +12,6 @@ pub mod seed;
 pub mod study;
 pub mod synth;
 pub mod train;
+pub mod vis;
 pub mod volume;
 pub mod window;

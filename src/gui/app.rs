@@ -9,12 +9,14 @@ use eframe::egui;
 use eframe::egui_wgpu::RenderState;
 
 use super::dialogs::SaveTarget;
+use super::eval_panel::{EvalPanel, eval_ui};
 use super::fov_panel::{FovPanel, FovViews, compose_grid, fov_panel_ui, sample_fov_views};
 use super::jobs::Jobs;
 use super::state::{OpenVolume, Settings, ViewerState, Workspace};
 use super::study_panel::{StudyPanel, study_panel_ui};
 use super::training::{TrainingPanel, training_ui};
 use super::viewer::{SliceRenderer, SliceTextures, ViewContext, gpu, step_slice, views_ui};
+use super::vis_panel::{VisPanel, VisResult, compute as compute_vis, vis_ui};
 use super::{dialogs, export, menu, status};
 use crate::core::nifti::{NiftiFile, read_nifti};
 use crate::core::sampling::{Plane, SliceGeometry};
@@ -26,6 +28,9 @@ pub enum JobResult {
     Volume { path: PathBuf, patient: Option<usize>, result: Result<NiftiFile, String> },
     Exported { path: PathBuf, result: Result<(), String> },
     FovViews(FovViews),
+    Vis(usize, Box<VisResult>),
+    Evaluated(Result<PathBuf, String>),
+    Gallery(PathBuf, Result<Vec<super::eval_panel::GalleryItem>, String>),
 }
 
 /// The workbench's tabs.
@@ -33,6 +38,8 @@ pub enum JobResult {
 pub enum Tab {
     Viewer,
     Training,
+    Evaluation,
+    Visualisation,
 }
 
 /// A message shown at the top of the window until dismissed.
@@ -49,7 +56,13 @@ pub struct CadetApp {
     pub study_panel: StudyPanel,
     pub fov_panel: FovPanel,
     pub training: TrainingPanel,
+    pub vis: VisPanel,
+    pub eval: EvalPanel,
     pub tab: Tab,
+    /// A candidate to select once its patient's volume has loaded.
+    pending_candidate: Option<usize>,
+    /// A picture waiting for its save dialog.
+    pending_picture: Option<crate::core::raster::RgbaImage>,
     pub notice: Option<Notice>,
     pub renderer: SliceRenderer,
     /// The view keyboard slice-stepping applies to (the last one hovered).
@@ -79,7 +92,11 @@ impl CadetApp {
             study_panel: StudyPanel::default(),
             fov_panel: FovPanel::default(),
             training: TrainingPanel::new(None),
+            vis: VisPanel::default(),
+            eval: EvalPanel::default(),
             tab: Tab::Viewer,
+            pending_candidate: None,
+            pending_picture: None,
             notice: None,
             renderer: if render_state.is_some() { SliceRenderer::Gpu } else { SliceRenderer::Cpu },
             active_view: Plane::Axial,
@@ -192,6 +209,9 @@ impl CadetApp {
             }
             JobResult::Volume { path, patient, result: Ok(file) } => {
                 self.show_volume(&path, file, patient);
+                if let Some(c) = self.pending_candidate.take() {
+                    self.select_candidate(c);
+                }
                 if patient.is_none() {
                     self.settings.remember(path);
                 }
@@ -199,6 +219,26 @@ impl CadetApp {
             }
             JobResult::Study { result: Err(e), .. } | JobResult::Volume { result: Err(e), .. } => {
                 self.notice = Some(Notice { text: e, is_error: true });
+            }
+            JobResult::Evaluated(result) => {
+                self.eval.evaluating = false;
+                self.eval.evals = super::eval_panel::scan(&self.training.form.runs_dir);
+                match result {
+                    Ok(dir) => {
+                        self.eval.selected.push(dir.clone());
+                        self.notice =
+                            Some(Notice { text: format!("evaluation written to {}", dir.display()), is_error: false });
+                    }
+                    Err(e) => self.notice = Some(Notice { text: e, is_error: true }),
+                }
+            }
+            JobResult::Gallery(path, items) => {
+                self.eval.gallery_pending = false;
+                self.eval.gallery = Some((path, items));
+            }
+            JobResult::Vis(slot, result) => {
+                self.vis.pending[slot] = false;
+                self.vis.results[slot] = Some(*result);
             }
             JobResult::FovViews(views) => {
                 if self.fov_panel.pending.as_ref() == Some(&views.request) {
@@ -270,6 +310,12 @@ impl eframe::App for CadetApp {
                     self.export_view(ctx, plane, with_overlays, path);
                 }
                 dialogs::Outcome::Save { target: SaveTarget::FovGrid, path } => self.export_grid(path),
+                dialogs::Outcome::Save { target: SaveTarget::Picture, path } => {
+                    if let Some(picture) = self.pending_picture.take() {
+                        let result = picture.save_png(&path).map_err(|e| format!("{}: {e}", path.display()));
+                        self.apply(JobResult::Exported { path, result });
+                    }
+                }
             }
         }
         self.training.drain_events(std::time::Duration::from_millis(4));
@@ -290,10 +336,16 @@ impl eframe::App for CadetApp {
                 ui.selectable_value(&mut self.tab, Tab::Viewer, "Viewer");
                 let training = if self.training.is_active() { "Training (running)" } else { "Training" };
                 ui.selectable_value(&mut self.tab, Tab::Training, training);
+                ui.selectable_value(&mut self.tab, Tab::Evaluation, "Evaluation");
+                ui.selectable_value(&mut self.tab, Tab::Visualisation, "Visualisation");
             });
         });
         match self.tab {
             Tab::Viewer => self.viewer_tab(ui),
+            Tab::Visualisation => {
+                egui::CentralPanel::default().show(ui, |ui| self.vis_tab(ui));
+            }
+            Tab::Evaluation => self.eval_tab(ui),
             Tab::Training => {
                 let study = self.workspace.study.as_ref().map(|s| s.root.clone());
                 let actions = training_ui(ui, &mut self.training, study);
@@ -347,6 +399,79 @@ impl CadetApp {
                 ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(6.0)), |ui| self.fov_ui(ui));
             }
         });
+    }
+
+    fn eval_tab(&mut self, ui: &mut egui::Ui) {
+        if self.training.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(60) {
+            self.training.runs = super::training::scan_runs(&self.training.form.runs_dir);
+        }
+        let names: Vec<(String, PathBuf)> =
+            self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
+        let runs_dir = self.training.form.runs_dir.clone();
+        let actions = eval_ui(ui, &mut self.eval, &runs_dir, &names);
+        if let Some((run, views)) = actions.evaluate {
+            let request = crate::core::eval::session::EvalRequest {
+                kind: crate::core::eval::session::EvalKind::Run,
+                runs: vec![run],
+                options: crate::core::eval::ScoreOptions { views, ..Default::default() },
+                bootstrap: 1000,
+                seed: 2016,
+                out: None,
+            };
+            self.jobs.spawn("evaluating", move || {
+                JobResult::Evaluated(
+                    crate::core::eval::session::evaluate(&request, &mut |_, _, _| {}).map(|(dir, _)| dir),
+                )
+            });
+        }
+        if let Some((path, report)) = actions.gallery {
+            self.jobs.spawn("drawing the gallery", move || {
+                let items = super::eval_panel::gallery(&path, &report, 6);
+                JobResult::Gallery(path, items)
+            });
+        }
+        if let Some((patient, candidate)) = actions.jump {
+            let index = self.workspace.study.as_ref().and_then(|s| s.patients.iter().position(|p| p.id == patient));
+            match index {
+                Some(i) if self.workspace.patient == Some(i) => self.select_candidate(candidate),
+                Some(i) => {
+                    self.pending_candidate = Some(candidate);
+                    self.select_patient(i);
+                }
+                None => {
+                    self.notice =
+                        Some(Notice { text: format!("patient {patient} is not in the open study"), is_error: true })
+                }
+            }
+            self.tab = Tab::Viewer;
+        }
+    }
+
+    fn vis_tab(&mut self, ui: &mut egui::Ui) {
+        if self.training.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(60) {
+            self.training.runs = super::training::scan_runs(&self.training.form.runs_dir);
+        }
+        let names: Vec<(String, PathBuf)> =
+            self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
+        if self.vis.runs[0].is_none() {
+            self.vis.runs[0] = names.last().map(|(_, p)| p.clone());
+        }
+        let view = self.workspace.volume.as_ref().and_then(|open| {
+            let patient = self.workspace.patient()?;
+            let c = patient.candidates.iter().find(|c| Some(c.id) == self.workspace.candidate)?;
+            Some((open.volume.clone(), c.center(), open.generation))
+        });
+        let actions = vis_ui(ui, &mut self.vis, &names, view.as_ref().map(|(_, c, g)| (*c, *g)));
+        for (slot, key, normalization, unit) in actions.compute {
+            let view = view.as_ref().map(|(v, c, _)| (v.clone(), *c));
+            self.jobs.spawn("computing filters and maps", move || {
+                JobResult::Vis(slot, Box::new(compute_vis(key, normalization, view, unit)))
+            });
+        }
+        if let Some(picture) = actions.export {
+            self.pending_picture = Some(picture);
+            self.dialogs.save_png(SaveTarget::Picture);
+        }
     }
 
     /// Saves the training curves shown (the live run and the ticked runs).

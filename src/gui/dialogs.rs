@@ -11,10 +11,15 @@ use crate::core::sampling::Plane;
 /// What a PNG is saved from.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum SaveTarget {
-    View { plane: Plane, with_overlays: bool },
+    View {
+        plane: Plane,
+        with_overlays: bool,
+    },
     FovGrid,
     CurvesPng,
     CurvesCsv,
+    /// A picture the app holds (filters, reconstructions).
+    Picture,
 }
 
 /// What a finished dialog asks for.
@@ -82,6 +87,7 @@ impl Dialogs {
                 SaveTarget::FovGrid => ("sampled-views.png".to_string(), "PNG", "png"),
                 SaveTarget::CurvesPng => ("training-curves.png".to_string(), "PNG", "png"),
                 SaveTarget::CurvesCsv => ("training-curves.csv".to_string(), "CSV", "csv"),
+                SaveTarget::Picture => ("picture.png".to_string(), "PNG", "png"),
             };
             rfd::FileDialog::new()
                 .add_filter(filter, &[ext])

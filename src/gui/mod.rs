@@ -3,6 +3,7 @@
 
 mod app;
 mod dialogs;
+pub mod eval_panel;
 mod export;
 pub mod fov_panel;
 mod jobs;
@@ -12,6 +13,7 @@ mod status;
 mod study_panel;
 pub mod training;
 pub mod viewer;
+pub mod vis_panel;
 
 use std::path::PathBuf;
 use std::sync::Arc;

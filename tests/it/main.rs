@@ -12,3 +12,4 @@ mod pretrained;
 mod sampling;
 mod synth;
 mod train;
+mod vis;

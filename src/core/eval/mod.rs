@@ -13,6 +13,7 @@ pub mod plot;
 pub mod report;
 pub mod roc;
 pub mod score;
+pub mod session;
 mod threshold_serde;
 
 pub use aggregate::{AggregateError, ensemble_mean, mean_over_views, pool_folds};

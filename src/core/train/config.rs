@@ -77,6 +77,10 @@ pub struct TrainConfig {
     pub val_views: usize,
     /// Pixels the views are sampled at (then resized to the model's view size).
     pub sample_size: usize,
+    /// Network input size, overriding the model's (views are then resized to it, not cropped);
+    /// e.g. 64 px for a fast EfficientNet on the CPU.
+    #[serde(default)]
+    pub input_size: Option<usize>,
     pub interpolation: Interpolation,
     pub protocol: ViewProtocol,
     pub window: Window,
@@ -114,6 +118,7 @@ impl TrainConfig {
             views_per_candidate: 40,
             val_views: 4,
             sample_size: model.view_size().min(64),
+            input_size: None,
             interpolation: Interpolation::Linear,
             protocol: ViewProtocol::default(),
             window: WindowPreset::SoftTissue.window(),
@@ -134,8 +139,8 @@ impl TrainConfig {
         ViewPipeline {
             protocol: self.protocol.clone(),
             sample_size: self.sample_size,
-            view_size: self.model.view_size(),
-            input_size: self.model.input_size(),
+            view_size: self.input_size.unwrap_or(self.model.view_size()),
+            input_size: self.input_size.unwrap_or(self.model.input_size()),
             window: self.window,
             normalization: self.normalization,
         }
@@ -144,7 +149,20 @@ impl TrainConfig {
     /// Explains why a configuration cannot run, before anything starts.
     pub fn validate(&self) -> Result<(), String> {
         let model = self.model;
-        let checks: [(bool, String); 10] = [
+        let input_ok = match (self.model, self.input_size) {
+            (_, None) => true,
+            (ModelKind::Cifarnet, Some(s)) => s == 32,
+            (_, Some(s)) => (32..=512).contains(&s) && s % 2 == 0,
+        };
+        let checks: [(bool, String); 11] = [
+            (
+                input_ok,
+                format!(
+                    "{} cannot take {} px inputs (cifarnet: 32; others: even sizes 32 to 512)",
+                    model.name(),
+                    self.input_size.unwrap_or(0)
+                ),
+            ),
             (self.epochs >= 1, "epochs must be at least 1".into()),
             (self.batch >= 1, "the batch size must be at least 1".into()),
             (self.lr > 0.0 && self.lr.is_finite(), "the learning rate must be positive".into()),

@@ -3,7 +3,7 @@
 //! from the runs folder on the same plots.
 
 mod form;
-mod plots;
+pub mod plots;
 mod runs;
 
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ use crate::core::train::{
     spawn,
 };
 
-pub use runs::RunListing;
+pub use runs::{RunListing, scan as scan_runs};
 
 /// Where the current run stands.
 #[derive(Clone, Debug, PartialEq)]

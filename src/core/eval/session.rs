@@ -1,0 +1,164 @@
+//! One evaluation from start to files: score the runs (one, the folds of a cross-validation,
+//! or an ensemble), combine their candidates, report FROC and classification figures, and write
+//! `scores.csv`, `lesions.csv`, `report.json` and `froc.png` into a new folder.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::report::{EvalReport, FoldSummary, FrocSummary, ReportInput, build_report};
+use super::{
+    FP_RATES, FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, ensemble_mean, froc, froc_png,
+    pool_folds, score_run, write_lesions, write_scores,
+};
+use crate::core::atomic::{create_fresh_dir, write_bytes_atomically};
+use crate::core::study::Study;
+
+/// What is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvalKind {
+    Run,
+    /// Folds of a cross-validation: test folds pooled.
+    Cv,
+    /// Models trained on the same fold: probabilities averaged.
+    Ensemble,
+}
+
+impl EvalKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EvalKind::Run => "run",
+            EvalKind::Cv => "cv",
+            EvalKind::Ensemble => "ensemble",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EvalRequest {
+    pub kind: EvalKind,
+    pub runs: Vec<PathBuf>,
+    pub options: ScoreOptions,
+    pub bootstrap: usize,
+    pub seed: u64,
+    /// Output folder; by default a new `eval` folder in the first run.
+    pub out: Option<PathBuf>,
+}
+
+/// Runs an evaluation; `progress(run, done, total)` counts views per run.
+pub fn evaluate(
+    request: &EvalRequest,
+    progress: &mut dyn FnMut(usize, usize, usize),
+) -> Result<(PathBuf, EvalReport), String> {
+    if request.runs.is_empty() {
+        return Err("no runs to evaluate".into());
+    }
+    let scored: Vec<RunScores> = request
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            score_run(r, &request.options, &mut |d, t| progress(i, d, t)).map_err(|e| format!("{}: {e}", r.display()))
+        })
+        .collect::<Result<_, _>>()?;
+    let first = &scored[0];
+    let (candidates, probabilities, lesions, patients, folds) = combine(request.kind, &request.runs, &scored)?;
+    let regions = regions_of(&first.config.study)?;
+    let report = build_report(ReportInput {
+        kind: request.kind.name(),
+        runs: request.runs.iter().map(|r| r.display().to_string()).collect(),
+        model: first.config.model.name().to_string(),
+        regime: first.config.regime.name().to_string(),
+        views: request.options.views,
+        candidates: &candidates,
+        probabilities: &probabilities,
+        lesions: &lesions,
+        patients: &patients,
+        regions: &regions,
+        folds,
+        bootstrap: request.bootstrap,
+        seed: request.seed,
+    })?;
+    let out = match &request.out {
+        Some(o) => {
+            std::fs::create_dir_all(o).map_err(|e| format!("{}: {e}", o.display()))?;
+            o.clone()
+        }
+        None => create_fresh_dir(&request.runs[0].join("eval"))
+            .map_err(|e| format!("{}: {e}", request.runs[0].display()))?,
+    };
+    write_outputs(&out, &report, &candidates, &lesions)?;
+    Ok((out, report))
+}
+
+fn regions_of(study: &Path) -> Result<HashMap<String, String>, String> {
+    let s = Study::load(study).map_err(|e| format!("cannot read the study: {e}"))?;
+    Ok(s.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect())
+}
+
+type Combined = (Vec<ScoredCandidate>, Vec<Vec<f64>>, Vec<LesionRef>, Vec<String>, Vec<FoldSummary>);
+
+/// One candidate list from one run, several folds (pooled) or several models (averaged).
+fn combine(kind: EvalKind, runs: &[PathBuf], scored: &[RunScores]) -> Result<Combined, String> {
+    let mut folds = Vec::new();
+    let (candidates, probabilities) = match kind {
+        EvalKind::Cv => {
+            for (run, s) in runs.iter().zip(scored) {
+                let f = froc(&s.candidates, &s.lesions, Some(s.patients.len())).map_err(|e| e.to_string())?;
+                folds.push(FoldSummary { run: run.display().to_string(), froc: f });
+            }
+            let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
+            (
+                pool_folds(&lists).map_err(|e| e.to_string())?,
+                scored.iter().flat_map(|s| s.probabilities.clone()).collect(),
+            )
+        }
+        EvalKind::Ensemble => {
+            let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
+            let merged = ensemble_mean(&lists).map_err(|e| e.to_string())?;
+            let probs = merged.iter().map(|c| vec![1.0 - c.score, c.score]).collect();
+            (merged, probs)
+        }
+        EvalKind::Run => (scored[0].candidates.clone(), scored[0].probabilities.clone()),
+    };
+    let mut lesions: Vec<LesionRef> = scored.iter().flat_map(|s| s.lesions.clone()).collect();
+    lesions.sort_by(|a, b| (&a.patient, &a.lesion).cmp(&(&b.patient, &b.lesion)));
+    lesions.dedup();
+    let mut patients: Vec<String> = scored.iter().flat_map(|s| s.patients.clone()).collect();
+    patients.sort();
+    patients.dedup();
+    Ok((candidates, probabilities, lesions, patients, folds))
+}
+
+fn write_outputs(
+    out: &Path,
+    report: &EvalReport,
+    candidates: &[ScoredCandidate],
+    lesions: &[LesionRef],
+) -> Result<(), String> {
+    write_scores(&out.join("scores.csv"), candidates).map_err(|e| e.to_string())?;
+    write_lesions(&out.join("lesions.csv"), lesions).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    let path = out.join("report.json");
+    write_bytes_atomically(&path, json.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let band = |s: &FrocSummary| {
+        let ci = s.ci.as_ref()?;
+        let keys: Vec<f64> = s.froc.curve.iter().map(|p| p.fp_per_patient).collect();
+        // the interval at the nearest reported rate is drawn as a band around the curve
+        let at = |fp: f64, lower: bool| {
+            let key = FP_RATES.iter().min_by(|a, b| (a.1 - fp).abs().total_cmp(&(b.1 - fp).abs())).map(|k| k.0)?;
+            ci.sensitivity_at.get(key).map(|i| if lower { i.lower } else { i.upper })
+        };
+        let lo: Option<Vec<f64>> = keys.iter().map(|&k| at(k, true)).collect();
+        let hi: Option<Vec<f64>> = keys.iter().map(|&k| at(k, false)).collect();
+        lo.zip(hi)
+    };
+    let mut series = vec![FrocSeries {
+        name: format!("{} {} (all)", report.model, report.regime),
+        curve: &report.all.froc.curve,
+        band: band(&report.all),
+    }];
+    for (region, s) in &report.regions {
+        series.push(FrocSeries { name: region.clone(), curve: &s.froc.curve, band: None });
+    }
+    froc_png(&series, &format!("FROC: {} {}", report.model, report.regime), &out.join("froc.png"), 720, 520)
+}

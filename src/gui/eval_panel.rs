@@ -1,0 +1,347 @@
+//! The Evaluation tab: evaluations of the runs folder (made here or with `cadet eval`), their
+//! FROC curves on one plot (FPs per patient on a log axis, 0.125–8, with bootstrap bands), the
+//! operating-point table, ROC curves, confusion matrices, and a gallery of the worst false
+//! negatives and false positives; clicking one jumps the viewer to the candidate.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui::{self, Color32};
+use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
+
+use super::training::plots::COLORS;
+use crate::core::eval::report::EvalReport;
+use crate::core::eval::{FP_RATES, read_scores, roc_curve};
+use crate::core::raster::RgbaImage;
+use crate::core::sampling::{ViewSampler, ViewSpec};
+use crate::core::study::Study;
+use crate::core::train::RunDir;
+
+/// An evaluation folder with its report.
+#[derive(Clone, Debug)]
+pub struct EvalListing {
+    pub path: PathBuf,
+    pub name: String,
+    pub report: EvalReport,
+}
+
+/// Evaluation folders under the runs folder (`RUN/eval*/report.json`).
+pub fn scan(runs_dir: &Path) -> Vec<EvalListing> {
+    let mut out = Vec::new();
+    for run in crate::core::train::list_runs(runs_dir) {
+        let Ok(entries) = std::fs::read_dir(&run.path) else { continue };
+        for e in entries.filter_map(Result::ok) {
+            let path = e.path();
+            let report = std::fs::read_to_string(path.join("report.json"))
+                .ok()
+                .and_then(|t| serde_json::from_str::<EvalReport>(&t).ok());
+            if let Some(report) = report {
+                let name = format!(
+                    "{}/{}",
+                    run.name(),
+                    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+                );
+                out.push(EvalListing { path, name, report });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// One candidate of the gallery.
+#[derive(Clone, Debug)]
+pub struct GalleryItem {
+    pub patient: String,
+    pub candidate: usize,
+    pub positive: bool,
+    pub score: f64,
+    pub image: RgbaImage,
+}
+
+/// The worst false negatives (positives scored lowest) and false positives (negatives scored
+/// highest) of an evaluation, with their RGB views; computed off the UI thread.
+pub fn gallery(eval: &Path, report: &EvalReport, per_kind: usize) -> Result<Vec<GalleryItem>, String> {
+    let scores = read_scores(&eval.join("scores.csv")).map_err(|e| e.to_string())?;
+    let run =
+        RunDir::open(Path::new(report.runs.first().ok_or("the report names no run")?)).map_err(|e| e.to_string())?;
+    let config = run.read_config().map_err(|e| e.to_string())?;
+    let study = Study::load(&config.study).map_err(|e| e.to_string())?;
+    let mut positives: Vec<_> = scores.iter().filter(|c| c.label == 1).collect();
+    positives.sort_by(|a, b| a.score.total_cmp(&b.score));
+    let mut negatives: Vec<_> = scores.iter().filter(|c| c.label == 0).collect();
+    negatives.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let picked: Vec<_> = positives.into_iter().take(per_kind).chain(negatives.into_iter().take(per_kind)).collect();
+    let mut items = Vec::new();
+    let mut sampler: Option<(String, ViewSampler)> = None;
+    let n = 64;
+    for c in picked {
+        let Some(patient) = study.patient(&c.patient) else { continue };
+        let Ok(id) = c.candidate.parse::<usize>() else { continue };
+        let Some(candidate) = patient.candidates.iter().find(|x| x.id == id) else { continue };
+        if sampler.as_ref().is_none_or(|(p, _)| p != &patient.id) {
+            let volume = patient.load_volume().map_err(|e| e.to_string())?.volume;
+            sampler = Some((patient.id.clone(), ViewSampler::new(Arc::new(volume), config.interpolation)));
+        }
+        let Some((_, s)) = &sampler else { continue };
+        let hu = s.sample(&ViewSpec::axial(candidate.center(), 64.0), n);
+        let planes: Vec<f32> = hu.iter().map(|v| config.window.apply(*v)).collect();
+        items.push(GalleryItem {
+            patient: patient.id.clone(),
+            candidate: id,
+            positive: c.label == 1,
+            score: c.score,
+            image: RgbaImage::from_rgb_planes(&planes, n),
+        });
+    }
+    Ok(items)
+}
+
+#[derive(Default)]
+pub struct EvalPanel {
+    pub evals: Vec<EvalListing>,
+    pub selected: Vec<PathBuf>,
+    pub gallery: Option<(PathBuf, Result<Vec<GalleryItem>, String>)>,
+    pub gallery_pending: bool,
+    pub run: Option<PathBuf>,
+    pub views: usize,
+    pub evaluating: bool,
+    textures: Vec<egui::TextureHandle>,
+    textured_for: Option<PathBuf>,
+}
+
+/// What the tab asks for.
+#[derive(Debug, Default)]
+pub struct EvalActions {
+    pub evaluate: Option<(PathBuf, usize)>,
+    pub gallery: Option<(PathBuf, Box<EvalReport>)>,
+    pub jump: Option<(String, usize)>,
+}
+
+pub fn eval_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, runs_dir: &Path, runs: &[(String, PathBuf)]) -> EvalActions {
+    let mut actions = EvalActions::default();
+    if panel.views == 0 {
+        panel.views = 100;
+        panel.evals = scan(runs_dir);
+    }
+    egui::Panel::left("eval-list").default_size(300.0).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.heading("Evaluations");
+            if ui.button("Refresh").clicked() {
+                panel.evals = scan(runs_dir);
+            }
+        });
+        for e in &panel.evals {
+            let mut on = panel.selected.contains(&e.path);
+            let label = format!("{} ({} {}, {})", e.name, e.report.model, e.report.regime, e.report.kind);
+            if ui.checkbox(&mut on, label).changed() {
+                panel.selected.retain(|p| p != &e.path);
+                if on {
+                    panel.selected.push(e.path.clone());
+                }
+            }
+        }
+        ui.separator();
+        ui.strong("Evaluate a run");
+        let current = panel
+            .run
+            .as_ref()
+            .and_then(|p| runs.iter().find(|(_, q)| q == p))
+            .map_or("(choose)".to_string(), |(n, _)| n.clone());
+        egui::ComboBox::from_label("run").selected_text(current).show_ui(ui, |ui| {
+            for (name, path) in runs {
+                ui.selectable_value(&mut panel.run, Some(path.clone()), name);
+            }
+        });
+        let l = ui.label("views per candidate");
+        ui.add(egui::DragValue::new(&mut panel.views).range(1..=1000)).labelled_by(l.id);
+        let ready = panel.run.is_some() && !panel.evaluating;
+        if ui.add_enabled(ready, egui::Button::new("Evaluate")).clicked()
+            && let Some(run) = &panel.run
+        {
+            panel.evaluating = true;
+            actions.evaluate = Some((run.clone(), panel.views));
+        }
+        if panel.evaluating {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("scoring the test candidates…");
+            });
+        }
+    });
+    egui::CentralPanel::default().show(ui, |ui| {
+        let owned: Vec<EvalListing> =
+            panel.selected.iter().filter_map(|p| panel.evals.iter().find(|e| &e.path == p).cloned()).collect();
+        let chosen: Vec<&EvalListing> = owned.iter().collect();
+        if chosen.is_empty() {
+            ui.label("Tick evaluations on the left to compare them.");
+            return;
+        }
+        egui::ScrollArea::vertical().id_salt("eval-scroll").show(ui, |ui| {
+            froc_plot(ui, &chosen);
+            operating_points(ui, &chosen);
+            ui.columns(2, |cols| {
+                roc_plot(&mut cols[0], &chosen);
+                confusion(&mut cols[1], chosen[0]);
+            });
+            let first = chosen[0].clone();
+            gallery_ui(ui, panel, &first, &mut actions);
+        });
+    });
+    actions
+}
+
+fn froc_plot(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
+    let log = |x: f64| x.clamp(0.125, 8.0).log2();
+    Plot::new("froc")
+        .height(260.0)
+        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+        .x_axis_label("false positives per patient")
+        .y_axis_label("sensitivity")
+        .x_axis_formatter(|m, _| format!("{}", 2f64.powf(m.value)))
+        .include_x(-3.0)
+        .include_x(3.0)
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |plot| {
+            for (i, e) in chosen.iter().enumerate() {
+                let color = COLORS[i % COLORS.len()];
+                let froc = &e.report.all.froc;
+                let mut pts: Vec<[f64; 2]> = Vec::new();
+                let mut best = 0.0f64;
+                for p in &froc.curve {
+                    let x = log(p.fp_per_patient);
+                    pts.push([x, best]);
+                    best = best.max(p.sensitivity);
+                    pts.push([x, best]);
+                }
+                pts.push([3.0, best]);
+                plot.line(Line::new(e.name.clone(), PlotPoints::from(pts)).color(color).width(2.0));
+                if let Some(ci) = &e.report.all.ci {
+                    let xs: Vec<f64> = FP_RATES.iter().map(|(_, r)| log(*r)).collect();
+                    let lo: Vec<f64> =
+                        FP_RATES.iter().map(|(k, _)| ci.sensitivity_at.get(*k).map_or(0.0, |i| i.lower)).collect();
+                    let hi: Vec<f64> =
+                        FP_RATES.iter().map(|(k, _)| ci.sensitivity_at.get(*k).map_or(0.0, |i| i.upper)).collect();
+                    plot.add(
+                        FilledArea::new(format!("{} 95% CI", e.name), &xs, &lo, &hi)
+                            .fill_color(color.gamma_multiply(0.2)),
+                    );
+                }
+            }
+        });
+}
+
+fn operating_points(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
+    egui::Grid::new("operating-points").striped(true).show(ui, |ui| {
+        ui.strong("evaluation");
+        for (k, _) in FP_RATES {
+            ui.strong(format!("{k} FP"));
+        }
+        ui.strong("CPM");
+        ui.strong("AUC");
+        ui.end_row();
+        for e in chosen {
+            ui.label(&e.name);
+            let f = &e.report.all.froc;
+            for (k, _) in FP_RATES {
+                ui.label(format!("{:.3}", f.sensitivity_at.get(k).copied().unwrap_or(0.0)));
+            }
+            ui.label(format!("{:.3}", f.cpm));
+            ui.label(f.roc_auc.map_or("-".into(), |a| format!("{a:.3}")));
+            ui.end_row();
+        }
+    });
+}
+
+fn roc_plot(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
+    Plot::new("roc")
+        .height(220.0)
+        .data_aspect(1.0)
+        .x_axis_label("false positive rate")
+        .y_axis_label("sensitivity")
+        .show(ui, |plot| {
+            for (i, e) in chosen.iter().enumerate() {
+                let Ok(scores) = read_scores(&e.path.join("scores.csv")) else { continue };
+                let samples: Vec<(f64, bool)> = scores.iter().map(|c| (c.score, c.label == 1)).collect();
+                let Ok(curve) = roc_curve(&samples) else { continue };
+                let pts: PlotPoints = curve.iter().map(|p| [p.false_positive_rate, p.true_positive_rate]).collect();
+                plot.line(Line::new(format!("{} ROC", e.name), pts).color(COLORS[i % COLORS.len()]));
+            }
+        });
+}
+
+fn confusion(ui: &mut egui::Ui, e: &EvalListing) {
+    for (title, report) in
+        [("natural prior", &e.report.classification_natural), ("balanced", &e.report.classification_balanced)]
+    {
+        let Some(r) = report else { continue };
+        ui.strong(format!("{} — {title}: accuracy {:.3}, balanced {:.3}", e.name, r.accuracy, r.balanced_accuracy));
+        egui::Grid::new(format!("cm-{title}")).striped(true).show(ui, |ui| {
+            ui.label("true \\ predicted");
+            for c in 0..r.classes {
+                ui.strong(c.to_string());
+            }
+            ui.end_row();
+            for (t, row) in r.confusion.iter().enumerate() {
+                ui.strong(t.to_string());
+                for v in row {
+                    ui.label(v.to_string());
+                }
+                ui.end_row();
+            }
+        });
+    }
+}
+
+fn gallery_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, e: &EvalListing, actions: &mut EvalActions) {
+    ui.separator();
+    ui.strong(format!("Worst false negatives and false positives of {}", e.name));
+    let current = panel.gallery.as_ref().map(|(p, _)| p == &e.path).unwrap_or(false);
+    if !current && !panel.gallery_pending {
+        panel.gallery_pending = true;
+        actions.gallery = Some((e.path.clone(), Box::new(e.report.clone())));
+    }
+    let Some((path, items)) = &panel.gallery else {
+        ui.spinner();
+        return;
+    };
+    let items = match items {
+        Ok(items) => items.clone(),
+        Err(err) => {
+            ui.colored_label(Color32::from_rgb(255, 120, 100), err);
+            return;
+        }
+    };
+    if panel.textured_for.as_ref() != Some(path) {
+        panel.textures = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| {
+                let rgba: Vec<u8> = it.image.pixels.iter().flatten().copied().collect();
+                ui.ctx().load_texture(
+                    format!("gallery-{i}"),
+                    egui::ColorImage::from_rgba_unmultiplied([it.image.width, it.image.height], &rgba),
+                    egui::TextureOptions::LINEAR,
+                )
+            })
+            .collect();
+        panel.textured_for = Some(path.clone());
+    }
+    ui.horizontal_wrapped(|ui| {
+        for (it, tex) in items.iter().zip(&panel.textures) {
+            ui.vertical(|ui| {
+                let kind = if it.positive { "missed node" } else { "false positive" };
+                let r =
+                    ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(96.0, 96.0)).sense(egui::Sense::click()));
+                if r.on_hover_text("Show this candidate in the viewer").clicked() {
+                    actions.jump = Some((it.patient.clone(), it.candidate));
+                }
+                ui.label(
+                    egui::RichText::new(format!("{kind}\n{} #{}\nscore {:.3}", it.patient, it.candidate, it.score))
+                        .small(),
+                );
+            });
+        }
+    });
+}

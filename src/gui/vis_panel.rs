@@ -1,0 +1,266 @@
+//! The Visualisation tab: first-layer filters of one run or two side by side (updated whenever a
+//! checkpoint changes, so they follow a training run epoch by epoch), the last pooling layer's
+//! maps for the selected candidate, and the deconvnet reconstruction of a clicked unit; all
+//! exportable as PNG.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use burn::prelude::*;
+use eframe::egui;
+use glam::DVec3;
+
+use crate::core::eval::load_run_model;
+use crate::core::raster::RgbaImage;
+use crate::core::sampling::{ViewSampler, ViewSpec};
+use crate::core::train::{CheckpointKind, RunDir};
+use crate::core::vis::{
+    Normalization, activation_grid, activation_tile, chain, first_layer_filters, forward, overlay,
+    reconstruction_image, top_units,
+};
+use crate::core::volume::Volume;
+
+/// Which weights, as of when.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WeightsKey {
+    pub run: PathBuf,
+    pub checkpoint: CheckpointKind,
+    pub modified: Option<SystemTime>,
+}
+
+impl WeightsKey {
+    pub fn current(run: PathBuf, checkpoint: CheckpointKind) -> Self {
+        let file = run.join("checkpoints").join(checkpoint.dir_name()).join("model.bpk");
+        let modified = std::fs::metadata(file).and_then(|m| m.modified()).ok();
+        Self { run, checkpoint, modified }
+    }
+}
+
+/// A computed picture set for one run.
+pub struct VisResult {
+    pub key: WeightsKey,
+    pub normalization: Normalization,
+    pub filters: Result<RgbaImage, String>,
+    /// Input view, pool maps grid, the grid's shape and scale, the top units, and the clicked
+    /// unit's reconstruction and overlay.
+    pub pool: Option<PoolPictures>,
+}
+
+pub struct PoolPictures {
+    pub center: DVec3,
+    pub input: RgbaImage,
+    pub grid: RgbaImage,
+    pub shape: [usize; 3],
+    pub scale: usize,
+    pub units: Vec<usize>,
+    pub unit: Option<usize>,
+    pub reconstruction: Option<(RgbaImage, RgbaImage)>,
+}
+
+/// Computes filters and (when a volume and centre are given) pool maps and a reconstruction.
+pub fn compute(
+    key: WeightsKey,
+    normalization: Normalization,
+    view: Option<(Arc<Volume>, DVec3)>,
+    unit: Option<usize>,
+) -> VisResult {
+    let device = Device::flex();
+    let loaded = RunDir::open(&key.run)
+        .map_err(|e| e.to_string())
+        .and_then(|run| run.read_config().map_err(|e| e.to_string()).map(|c| (run, c)))
+        .and_then(|(run, config)| load_run_model(&run, &config, key.checkpoint, &device).map(|net| (net, config)));
+    let (net, config) = match loaded {
+        Ok(x) => x,
+        Err(e) => return VisResult { key, normalization, filters: Err(e), pool: None },
+    };
+    let filters = first_layer_filters(&net, normalization, 8);
+    let pool = view.and_then(|(volume, center)| {
+        let pipeline = config.pipeline();
+        let sampler = ViewSampler::new(volume, config.interpolation);
+        let n = pipeline.input_size;
+        let mut input = vec![0f32; 3 * n * n];
+        pipeline.render_into(&sampler, &ViewSpec::axial(center, 64.0), None, &mut input);
+        let x = Tensor::<4>::from_data(TensorData::new(input.clone(), [1, 3, n, n]), &device); // [1, 3, n, n]
+        let input_rgb = RgbaImage::from_rgb_planes(&input.iter().map(|v| v * 0.25 + 0.5).collect::<Vec<_>>(), n);
+        let (maps, shape, reconstruction) = match chain(&net) {
+            Some(layers) => {
+                let trace = forward(layers, x);
+                let [_, c, h, w] = trace.output.dims();
+                let maps: Vec<f32> = trace.output.clone().try_into_vec_as().ok()?;
+                let recon = unit
+                    .filter(|u| *u < c)
+                    .and_then(|u| trace.reconstruct(u).try_into_vec_as::<f32>().ok())
+                    .map(|r| (reconstruction_image(&r, [n, n]), overlay(&input_rgb, &r)));
+                (maps, [c, h, w], recon)
+            }
+            None => {
+                let f = net.features(x);
+                let [_, c, h, w] = f.dims();
+                (f.try_into_vec_as().ok()?, [c, h, w], None)
+            }
+        };
+        let units = top_units(&maps, shape, 9);
+        let scale = (96 / shape[1].max(1)).clamp(2, 24);
+        let grid = activation_grid(&maps, shape, &units, scale);
+        Some(PoolPictures { center, input: input_rgb, grid, shape, scale, units, unit, reconstruction })
+    });
+    VisResult { key, normalization, filters, pool }
+}
+
+/// Tab state: up to two runs, and their textures.
+#[derive(Default)]
+pub struct VisPanel {
+    pub runs: [Option<PathBuf>; 2],
+    pub checkpoint: Option<CheckpointKind>,
+    pub normalization: Option<Normalization>,
+    pub unit: Option<usize>,
+    pub results: [Option<VisResult>; 2],
+    pub pending: [bool; 2],
+    textures: Vec<(String, egui::TextureHandle)>,
+}
+
+/// What the tab asks for.
+#[derive(Default)]
+pub struct VisActions {
+    /// (slot, weights, normalization, unit) to compute.
+    pub compute: Vec<(usize, WeightsKey, Normalization, Option<usize>)>,
+    pub export: Option<RgbaImage>,
+}
+
+fn texture(panel: &mut VisPanel, ctx: &egui::Context, name: &str, image: &RgbaImage) -> egui::TextureHandle {
+    let rgba: Vec<u8> = image.pixels.iter().flatten().copied().collect();
+    let color = egui::ColorImage::from_rgba_unmultiplied([image.width, image.height], &rgba);
+    let handle = ctx.load_texture(name, color, egui::TextureOptions::NEAREST);
+    panel.textures.retain(|(n, _)| n != name);
+    panel.textures.push((name.to_string(), handle.clone()));
+    handle
+}
+
+pub fn vis_ui(
+    ui: &mut egui::Ui,
+    panel: &mut VisPanel,
+    run_names: &[(String, PathBuf)],
+    center: Option<(DVec3, u64)>,
+) -> VisActions {
+    let mut actions = VisActions::default();
+    let checkpoint = *panel.checkpoint.get_or_insert(CheckpointKind::Best);
+    let normalization = *panel.normalization.get_or_insert(Normalization::PerFilter);
+    ui.horizontal_wrapped(|ui| {
+        for slot in 0..2 {
+            let label = if slot == 0 { "Run" } else { "Compare with" };
+            let current = panel.runs[slot]
+                .as_ref()
+                .and_then(|p| run_names.iter().find(|(_, q)| q == p))
+                .map_or("(none)".to_string(), |(n, _)| n.clone());
+            egui::ComboBox::from_label(label).selected_text(current).show_ui(ui, |ui| {
+                ui.selectable_value(&mut panel.runs[slot], None, "(none)");
+                for (name, path) in run_names {
+                    ui.selectable_value(&mut panel.runs[slot], Some(path.clone()), name);
+                }
+            });
+        }
+        let mut cp = checkpoint;
+        ui.radio_value(&mut cp, CheckpointKind::Best, "best");
+        ui.radio_value(&mut cp, CheckpointKind::Last, "last");
+        panel.checkpoint = Some(cp);
+        let mut norm = normalization;
+        ui.radio_value(&mut norm, Normalization::PerFilter, "per-filter");
+        ui.radio_value(&mut norm, Normalization::Global, "global");
+        panel.normalization = Some(norm);
+    });
+    if run_names.is_empty() {
+        ui.label("No runs yet: train one in the Training tab (or with `cadet train`).");
+    }
+    let generation_center = center.map(|(c, _)| c);
+    for slot in 0..2 {
+        let Some(run) = panel.runs[slot].clone() else { continue };
+        let key = WeightsKey::current(run, panel.checkpoint.unwrap_or(CheckpointKind::Best));
+        let stale = panel.results[slot].as_ref().is_none_or(|r| {
+            r.key != key
+                || r.normalization != panel.normalization.unwrap_or(Normalization::PerFilter)
+                || r.pool.as_ref().map(|p| p.center) != generation_center
+                || r.pool.as_ref().and_then(|p| p.unit) != panel.unit
+        });
+        if stale && !panel.pending[slot] && key.modified.is_some() {
+            panel.pending[slot] = true;
+            actions.compute.push((slot, key, panel.normalization.unwrap_or(Normalization::PerFilter), panel.unit));
+        }
+    }
+    ui.columns(2, |cols| {
+        for slot in 0..2 {
+            let ui = &mut cols[slot];
+            let Some(result) = panel.results[slot].take() else {
+                if panel.runs[slot].is_some() {
+                    ui.spinner();
+                }
+                continue;
+            };
+            slot_ui(ui, panel, slot, &result, &mut actions);
+            panel.results[slot] = Some(result);
+        }
+    });
+    actions
+}
+
+fn slot_ui(ui: &mut egui::Ui, panel: &mut VisPanel, slot: usize, result: &VisResult, actions: &mut VisActions) {
+    let name = result.key.run.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    ui.strong(format!("{name} ({})", result.key.checkpoint.dir_name()));
+    match &result.filters {
+        Ok(img) => {
+            let tex = texture(panel, ui.ctx(), &format!("filters-{slot}"), img);
+            let w = ui.available_width().min(img.width as f32 * 2.0);
+            ui.add(egui::Image::new(&tex).fit_to_exact_size(egui::vec2(w, w * img.height as f32 / img.width as f32)));
+            if ui.button("Save filters as PNG…").clicked() {
+                actions.export = Some(img.clone());
+            }
+        }
+        Err(e) => {
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
+        }
+    }
+    let Some(pool) = &result.pool else {
+        ui.label("Select a candidate in the Viewer to see its pool-5 maps.");
+        return;
+    };
+    ui.label(format!(
+        "last pooling layer: {} units of {}×{} (strongest outlined; click one)",
+        pool.shape[0], pool.shape[1], pool.shape[2]
+    ));
+    let tex = texture(panel, ui.ctx(), &format!("pool-{slot}"), &pool.grid);
+    let size = egui::vec2(pool.grid.width as f32, pool.grid.height as f32);
+    let response = ui.add(egui::Image::new(&tex).fit_to_exact_size(size).sense(egui::Sense::click()));
+    if response.clicked()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        let local = p - response.rect.min;
+        let clicked = (0..pool.shape[0]).find(|&u| {
+            let (x, y, w, h) = activation_tile(pool.shape, u, pool.scale);
+            (x as f32..(x + w) as f32).contains(&local.x) && (y as f32..(y + h) as f32).contains(&local.y)
+        });
+        panel.unit = clicked;
+    }
+    ui.label(format!("strongest units: {:?}", pool.units));
+    ui.horizontal(|ui| {
+        let input = texture(panel, ui.ctx(), &format!("input-{slot}"), &pool.input);
+        ui.add(egui::Image::new(&input).fit_to_exact_size(egui::vec2(128.0, 128.0)));
+        if let Some((recon, over)) = &pool.reconstruction {
+            let r = texture(panel, ui.ctx(), &format!("recon-{slot}"), recon);
+            let o = texture(panel, ui.ctx(), &format!("overlay-{slot}"), over);
+            ui.add(egui::Image::new(&r).fit_to_exact_size(egui::vec2(128.0, 128.0)));
+            ui.add(egui::Image::new(&o).fit_to_exact_size(egui::vec2(128.0, 128.0)));
+        } else if let Some(u) = pool.unit {
+            ui.label(format!("unit {u}: the deconvnet needs cifarnet or alexnet"));
+        }
+    });
+    if let Some((recon, over)) = &pool.reconstruction
+        && ui.button("Save reconstruction as PNG…").clicked()
+    {
+        let tile = pool.input.width.max(64);
+        let mut canvas = RgbaImage::new(3 * tile + 8, tile);
+        canvas.blit(&pool.input.resized(tile, tile), 0, 0);
+        canvas.blit(&recon.resized(tile, tile), tile + 4, 0);
+        canvas.blit(&over.resized(tile, tile), 2 * tile + 8, 0);
+        actions.export = Some(canvas);
+    }
+}

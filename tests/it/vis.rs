@@ -1,0 +1,83 @@
+//! What the network learned: the deconvnet is not the gradient, and training changes the
+//! first-layer filters.
+
+use burn::prelude::*;
+use cadet::core::models::{ModelKind, Net};
+use cadet::core::train::{CheckpointKind, RunDir, Start, train_blocking};
+use cadet::core::vis::{Layer, Normalization, chain, filter_mosaic, first_layer_filters, forward};
+
+fn t4(values: Vec<f32>, shape: [usize; 4], device: &Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(values, shape), device)
+}
+
+#[test]
+fn the_deconvnet_rectifies_where_the_gradient_masks() {
+    // input [3, 1, 5] → conv 1×1 (weight 1) → ReLU → conv 1×2 ([1, −1]) → ReLU → max pool 1×2.
+    // Forward: ReLU(input) = [3, 1, 5]; conv2 = [3 − 1, 1 − 5] = [2, −4]; ReLU [2, 0]; max 2 at 0.
+    // Deconvnet: unpool [2, 0]; ReLU; conv2ᵀ spreads 2·[1, −1] → [2, −2, 0]; ReLU → [2, 0, 0];
+    // conv1ᵀ → [2, 0, 0].
+    // Gradient of the unit times its value: 2 · [1, −1, 0] (the ReLU mask lets −2 through).
+    let device = Device::flex();
+    let w1 = t4(vec![1.0], [1, 1, 1, 1], &device);
+    let w2 = t4(vec![1.0, -1.0], [1, 1, 1, 2], &device);
+    let layers = vec![
+        Layer::Conv { weight: w1.clone(), bias: None, stride: 1, padding: 0 },
+        Layer::Relu,
+        Layer::Conv { weight: w2.clone(), bias: None, stride: 1, padding: 0 },
+        Layer::Relu,
+        Layer::MaxPool { kernel: 1, stride: 1, ceil: false },
+    ];
+    let x = t4(vec![3.0, 1.0, 5.0], [1, 1, 1, 3], &device);
+    let trace = forward(layers, x.clone());
+    let deconv: Vec<f32> = trace.output.clone().try_into_vec_as().unwrap();
+    assert_eq!(deconv, vec![2.0, 0.0], "the chain's output before the unit is chosen");
+    let recon: Vec<f32> = trace.reconstruct(0).try_into_vec_as().unwrap();
+    assert_eq!(recon, vec![2.0, 0.0, 0.0]);
+
+    let ad = device.clone().autodiff();
+    let xa = Tensor::<4>::from_data(TensorData::new(vec![3.0f32, 1.0, 5.0], [1, 1, 1, 3]), &ad).require_grad();
+    let opts = || burn::tensor::ops::ConvOptions::new([1, 1], [0, 0], [1, 1], 1);
+    let h = burn::tensor::activation::relu(burn::tensor::module::conv2d(xa.clone(), w1.to_device(&ad), None, opts()));
+    let h = burn::tensor::activation::relu(burn::tensor::module::conv2d(h, w2.to_device(&ad), None, opts()));
+    let unit = h.slice([0..1, 0..1, 0..1, 0..1]).sum();
+    let value: f32 = unit.clone().into_scalar();
+    let grads = unit.backward();
+    let g: Vec<f32> = xa.grad(&grads).unwrap().try_into_vec_as().unwrap();
+    let scaled: Vec<f32> = g.iter().map(|v| v * value).collect();
+    assert_eq!(scaled, vec![2.0, -2.0, 0.0]);
+    assert_ne!(scaled, recon, "switch-based deconvnet and gradient differ");
+}
+
+#[test]
+fn training_changes_the_first_layer_filters() {
+    let runs = tempfile::tempdir().unwrap();
+    let mut c = cadet::core::train::TrainConfig::paper_defaults(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic"),
+        ModelKind::Cifarnet,
+    );
+    c.runs_dir = runs.path().to_path_buf();
+    c.name = "filters".into();
+    c.epochs = 1;
+    c.views_per_candidate = 4;
+    c.val_views = 1;
+    c.device = cadet::core::train::DeviceChoice::Cpu;
+    let seed = c.seed;
+    let dir = train_blocking(Start::New(Box::new(c.clone())), &mut |_| {}).unwrap();
+    let device = Device::flex();
+    let trained =
+        cadet::core::eval::load_run_model(&RunDir::open(&dir).unwrap(), &c, CheckpointKind::Last, &device).unwrap();
+    let initial =
+        cadet::core::train::build_model(&cadet::core::train::TrainConfig { seed, ..c }, &device, &mut |_| {}).unwrap();
+    let before: Vec<f32> = initial.first_conv_weight().try_into_vec_as().unwrap();
+    let after: Vec<f32> = trained.first_conv_weight().try_into_vec_as().unwrap();
+    assert_eq!(before.len(), 32 * 3 * 5 * 5);
+    let changed = before.iter().zip(&after).filter(|(a, b)| (*a - *b).abs() > 1e-6).count();
+    assert!(changed > before.len() / 2, "{changed} of {} weights changed", before.len());
+    let a = first_layer_filters(&initial, Normalization::Global, 2).unwrap();
+    let b = first_layer_filters(&trained, Normalization::Global, 2).unwrap();
+    assert_eq!((a.width, a.height), (b.width, b.height));
+    assert_ne!(a.pixels, b.pixels, "the picture shows learning");
+    assert_eq!(filter_mosaic(&before, [32, 3, 5, 5], Normalization::PerFilter, 2).width, 6 * 11 + 1);
+    assert!(chain(&trained).is_some() && chain(&ModelKind::GooglenetL.build(2, &device)).is_none());
+    assert!(matches!(trained, Net::CifarNet(_)));
+}
