@@ -50,7 +50,9 @@ pub fn scan(runs_dir: &std::path::Path) -> Vec<RunListing> {
 pub fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel) {
     ui.horizontal(|ui| {
         ui.heading("Runs");
-        if ui.button("Refresh").clicked() || (panel.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(120)) {
+        if ui.button("Refresh").clicked()
+            || (panel.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(120))
+        {
             panel.runs = scan(&panel.form.runs_dir);
         }
     });
