@@ -22,16 +22,7 @@ fn main() {
     let volume = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/big_512x512x600.nii.gz");
     assert!(volume.is_file(), "run `cargo bench --bench compare -- nifti` first: it makes {}", volume.display());
     for renderer in [SliceRenderer::Gpu, SliceRenderer::Cpu] {
-        let path = volume.clone();
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(1500.0, 950.0))
-            .with_max_steps(100_000)
-            .wgpu()
-            .build_eframe(move |cc| CadetApp::new(cc, Some(path.clone())));
-        while h.state().workspace.volume.is_none() || h.state().jobs.is_busy() {
-            h.step();
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut h = opened(volume.clone());
         h.state_mut().renderer = renderer;
         let rect = cadet::gui::viewer::view_rect(&h.ctx, cadet::core::sampling::Plane::Axial).expect("axial view");
         h.event(egui::Event::PointerMoved(rect.center()));
@@ -54,6 +45,20 @@ fn main() {
     training();
 }
 
+/// The workbench in a 1500×950 window with `path` opened and loaded.
+fn opened(path: PathBuf) -> Harness<'static, CadetApp> {
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1500.0, 950.0))
+        .with_max_steps(100_000)
+        .wgpu()
+        .build_eframe(move |cc| CadetApp::new(cc, Some(path.clone())));
+    while h.state().workspace.volume.is_none() || h.state().jobs.is_busy() {
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h
+}
+
 fn report(what: &str, mut frames: Vec<f64>) {
     frames.sort_by(f64::total_cmp);
     let median = frames[frames.len() / 2];
@@ -69,16 +74,7 @@ fn report(what: &str, mut frames: Vec<f64>) {
 fn training() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let study = root.join("sample_data/synthetic");
-    let path = study.clone();
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1500.0, 950.0))
-        .with_max_steps(100_000)
-        .wgpu()
-        .build_eframe(move |cc| CadetApp::new(cc, Some(path.clone())));
-    while h.state().workspace.volume.is_none() || h.state().jobs.is_busy() {
-        h.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut h = opened(study.clone());
     h.state_mut().tab = Tab::Training;
     let mut config = TrainConfig::paper_defaults(&study, ModelKind::Cifarnet);
     config.runs_dir = root.join("target/bench-runs");

@@ -78,7 +78,8 @@ fn parse_floats(s: &str, n: usize, what: &str) -> anyhow::Result<Vec<f64>> {
     Ok(v)
 }
 
-fn write_npy(path: &Path, shape: &[u64], data: &[f32]) -> anyhow::Result<()> {
+/// Writes a float32 array as `.npy` (NumPy reads it as is), atomically.
+pub(super) fn write_npy(path: &Path, shape: &[u64], data: &[f32]) -> anyhow::Result<()> {
     write_atomically(path, |w| {
         let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(w).begin_nd()?;
         writer.extend(data.iter().copied())?;

@@ -10,7 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::core::dataset::Prior;
 use crate::core::models::ModelKind;
 use crate::core::sampling::Interpolation;
-use crate::core::train::{DeviceChoice, Regime, RunCurves, RunDir, Start, TrainConfig, TrainEvent, train_blocking};
+use crate::core::train::{
+    DeviceChoice, Regime, RunCurves, RunDir, Start, TrainConfig, TrainEvent, train_blocking, write_curves_csv,
+};
 
 /// Settings shared by `train` and `cv`; unset flags keep the paper's defaults.
 #[derive(Debug, Args)]
@@ -260,16 +262,7 @@ pub fn run_curves(args: &CurvesArgs) -> anyhow::Result<()> {
         args.runs.iter().map(|r| RunDir::open(r).and_then(|d| RunCurves::load(&d))).collect::<Result<_, _>>()?;
     crate::core::eval::curves_png(&curves, &args.out, 900, 700).map_err(anyhow::Error::msg)?;
     if let Some(csv) = &args.csv {
-        let mut text = String::new();
-        for (i, c) in curves.iter().enumerate() {
-            let tmp = csv.with_extension(format!("part{i}"));
-            c.write_csv(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
-            let part = std::fs::read_to_string(&tmp)?;
-            let _ = std::fs::remove_file(&tmp);
-            text += if i == 0 { &part } else { part.split_once('\n').map_or("", |x| x.1) };
-        }
-        crate::core::atomic::write_bytes_atomically(csv, text.as_bytes())
-            .with_context(|| format!("cannot write {}", csv.display()))?;
+        write_curves_csv(&curves, csv).with_context(|| format!("cannot write {}", csv.display()))?;
     }
     println!("wrote {}", args.out.display());
     Ok(())

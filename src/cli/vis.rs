@@ -1,16 +1,15 @@
 //! `cadet filters` (the first layer of a run as a mosaic) and `cadet deconv` (pool-5 maps and
 //! deconvnet reconstructions for a view of a volume), as PNG (and .npy arrays).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use burn::prelude::*;
 use clap::Args;
 use glam::DVec3;
-use npyz::WriterBuilder;
 
-use crate::core::atomic::write_atomically;
+use super::sample::write_npy;
 use crate::core::eval::load_run_model;
 use crate::core::nifti::read_nifti;
 use crate::core::raster::RgbaImage;
@@ -80,15 +79,6 @@ pub struct DeconvArgs {
     /// Also write input.npy, pool.npy and reconstructions.npy into this folder.
     #[arg(long)]
     pub npy: Option<PathBuf>,
-}
-
-fn write_npy(path: &Path, shape: &[u64], data: &[f32]) -> anyhow::Result<()> {
-    write_atomically(path, |w| {
-        let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(w).begin_nd()?;
-        writer.extend(data.iter().copied())?;
-        writer.finish()
-    })
-    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {

@@ -9,18 +9,20 @@ use eframe::egui;
 use eframe::egui_wgpu::RenderState;
 
 use super::dialogs::SaveTarget;
-use super::eval_panel::{EvalPanel, eval_ui};
-use super::fov_panel::{FovPanel, FovViews, compose_grid, fov_panel_ui, sample_fov_views};
+use super::eval_panel::EvalPanel;
+use super::fov_panel::{FovPanel, FovViews};
 use super::jobs::Jobs;
 use super::state::{OpenVolume, Settings, ViewerState, Workspace};
-use super::study_panel::{StudyPanel, study_panel_ui};
+use super::study_panel::StudyPanel;
 use super::training::{TrainingPanel, training_ui};
-use super::viewer::{SliceRenderer, SliceTextures, ViewContext, gpu, step_slice, views_ui};
-use super::vis_panel::{VisPanel, VisResult, compute as compute_vis, vis_ui};
+use super::viewer::{SliceRenderer, SliceTextures, gpu, step_slice};
+use super::vis_panel::{VisPanel, VisResult};
 use super::{dialogs, export, menu, status};
 use crate::core::nifti::{NiftiFile, read_nifti};
 use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::study::Study;
+
+mod tabs;
 
 /// Results of background work.
 pub enum JobResult {
@@ -368,206 +370,4 @@ impl eframe::App for CadetApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
-}
-
-impl CadetApp {
-    fn viewer_tab(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::left("study").default_size(340.0).min_size(260.0).show(ui, |ui| {
-            let actions = study_panel_ui(ui, &self.workspace, &mut self.study_panel);
-            if let Some(p) = actions.select_patient {
-                self.select_patient(p);
-            }
-            if let Some(c) = actions.select_candidate {
-                self.select_candidate(c);
-            }
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(notice) = self.notice.clone() {
-                notice_ui(ui, &notice, &mut self.notice);
-            }
-            menu::toolbar_ui(ui, self);
-            let mut ctx =
-                ViewContext { renderer: self.renderer, textures: &mut self.textures, workspace: &self.workspace };
-            let actions = views_ui(ui, &mut self.viewer, &mut ctx);
-            if let Some(plane) = actions.toggle_maximize {
-                self.viewer.maximized = if self.viewer.maximized == Some(plane) { None } else { Some(plane) };
-            }
-            if let Some((plane, with_overlays)) = actions.export {
-                self.dialogs.save_png(SaveTarget::View { plane, with_overlays });
-            }
-            if let Some(rect) = actions.free_rect {
-                ui.scope_builder(egui::UiBuilder::new().max_rect(rect.shrink(6.0)), |ui| self.fov_ui(ui));
-            }
-        });
-    }
-
-    fn eval_tab(&mut self, ui: &mut egui::Ui) {
-        if self.training.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(60) {
-            self.training.runs = super::training::scan_runs(&self.training.form.runs_dir);
-        }
-        let names: Vec<(String, PathBuf)> =
-            self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
-        let runs_dir = self.training.form.runs_dir.clone();
-        let actions = eval_ui(ui, &mut self.eval, &runs_dir, &names);
-        if let Some((run, views)) = actions.evaluate {
-            let request = crate::core::eval::session::EvalRequest {
-                kind: crate::core::eval::session::EvalKind::Run,
-                runs: vec![run],
-                options: crate::core::eval::ScoreOptions { views, ..Default::default() },
-                bootstrap: 1000,
-                seed: 2016,
-                out: None,
-            };
-            self.jobs.spawn("evaluating", move || {
-                JobResult::Evaluated(
-                    crate::core::eval::session::evaluate(&request, &mut |_, _, _| {}).map(|(dir, _)| dir),
-                )
-            });
-        }
-        if let Some((path, report)) = actions.gallery {
-            self.jobs.spawn("drawing the gallery", move || {
-                let items = super::eval_panel::gallery(&path, &report, 6);
-                JobResult::Gallery(path, items)
-            });
-        }
-        if let Some((patient, candidate)) = actions.jump {
-            let index = self.workspace.study.as_ref().and_then(|s| s.patients.iter().position(|p| p.id == patient));
-            match index {
-                Some(i) if self.workspace.patient == Some(i) => self.select_candidate(candidate),
-                Some(i) => {
-                    self.pending_candidate = Some(candidate);
-                    self.select_patient(i);
-                }
-                None => {
-                    self.notice =
-                        Some(Notice { text: format!("patient {patient} is not in the open study"), is_error: true })
-                }
-            }
-            self.tab = Tab::Viewer;
-        }
-    }
-
-    fn vis_tab(&mut self, ui: &mut egui::Ui) {
-        if self.training.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(60) {
-            self.training.runs = super::training::scan_runs(&self.training.form.runs_dir);
-        }
-        let names: Vec<(String, PathBuf)> =
-            self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
-        if self.vis.runs[0].is_none() {
-            self.vis.runs[0] = names.last().map(|(_, p)| p.clone());
-        }
-        let view = self.workspace.volume.as_ref().and_then(|open| {
-            let patient = self.workspace.patient()?;
-            let c = patient.candidates.iter().find(|c| Some(c.id) == self.workspace.candidate)?;
-            Some((open.volume.clone(), c.center(), open.generation))
-        });
-        let actions = vis_ui(ui, &mut self.vis, &names, view.as_ref().map(|(_, c, g)| (*c, *g)));
-        for (slot, key, normalization, unit) in actions.compute {
-            let view = view.as_ref().map(|(v, c, _)| (v.clone(), *c));
-            self.jobs.spawn("computing filters and maps", move || {
-                JobResult::Vis(slot, Box::new(compute_vis(key, normalization, view, unit)))
-            });
-        }
-        if let Some(picture) = actions.export {
-            self.pending_picture = Some(picture);
-            self.dialogs.save_png(SaveTarget::Picture);
-        }
-    }
-
-    /// Saves the training curves shown (the live run and the ticked runs).
-    fn export_curves(&mut self, path: PathBuf, png: bool) {
-        let mut runs: Vec<crate::core::train::RunCurves> = self.training.overlays.clone();
-        if let Some(live) = &self.training.live
-            && !runs.iter().any(|r| r.path == live.path)
-        {
-            runs.insert(0, live.clone());
-        }
-        let result = if png {
-            crate::core::eval::curves_png(&runs, &path, 900, 700)
-        } else {
-            let mut text = String::new();
-            for (i, run) in runs.iter().enumerate() {
-                let tmp = path.with_extension(format!("part{i}.csv"));
-                let written = run.write_csv(&tmp).and_then(|()| std::fs::read_to_string(&tmp));
-                let _ = std::fs::remove_file(&tmp);
-                match written {
-                    Ok(t) => text += if i == 0 { &t } else { t.split_once('\n').map_or("", |x| x.1) },
-                    Err(e) => {
-                        self.apply(JobResult::Exported { path: path.clone(), result: Err(e.to_string()) });
-                        return;
-                    }
-                }
-            }
-            crate::core::atomic::write_bytes_atomically(&path, text.as_bytes())
-                .map_err(|e| format!("{}: {e}", path.display()))
-        };
-        self.apply(JobResult::Exported { path, result });
-    }
-
-    /// The sampled-FOV panel for the selected candidate, or the cursor.
-    fn fov_ui(&mut self, ui: &mut egui::Ui) {
-        let center = self.workspace.volume.as_ref().map(|open| {
-            match self
-                .workspace
-                .patient()
-                .zip(self.workspace.candidate)
-                .and_then(|(p, c)| p.candidates.iter().find(|x| x.id == c))
-            {
-                Some(c) => (c.center(), format!("candidate {} ({:?})", c.id, c.label).to_lowercase()),
-                None => {
-                    (open.volume.affine().world_from_voxel_point(self.viewer.cursor_voxel), "the cursor".to_string())
-                }
-            }
-        });
-        let generation = self.workspace.volume.as_ref().map(|o| o.generation);
-        let actions = fov_panel_ui(ui, &mut self.fov_panel, center, generation, self.viewer.window);
-        if let (Some(request), Some(open)) = (actions.sample, &self.workspace.volume) {
-            let volume = open.volume.clone();
-            self.jobs.spawn("sampling views", move || JobResult::FovViews(sample_fov_views(volume, request)));
-        }
-        if actions.export {
-            self.dialogs.save_png(SaveTarget::FovGrid);
-        }
-        self.viewer.highlight_planes = actions.highlight;
-    }
-
-    fn export_grid(&mut self, path: PathBuf) {
-        let Some(views) = &self.fov_panel.views else { return };
-        let image = compose_grid(views, self.fov_panel.window(self.viewer.window), 4);
-        let result = image.save_png(&path).map_err(|e| format!("{}: {e}", path.display()));
-        self.apply(JobResult::Exported { path, result });
-    }
-
-    /// Saves a view: as shown (a screenshot of its rectangle) or the image only (CPU render).
-    fn export_view(&mut self, ctx: &egui::Context, plane: Plane, with_overlays: bool, path: PathBuf) {
-        let Some(open) = &self.workspace.volume else { return };
-        if with_overlays {
-            if let Some(rect) = super::viewer::view_rect(ctx, plane) {
-                self.pending_screenshot = Some((path, rect));
-                let sender = self.screenshots.0.clone();
-                let waker = ctx.clone();
-                ctx.request_screenshot(move |image| {
-                    let _ = sender.send(image);
-                    waker.request_repaint();
-                });
-            }
-            return;
-        }
-        let volume = open.volume.clone();
-        let (cursor, window) = (self.viewer.cursor_voxel, self.viewer.window);
-        self.jobs.spawn(format!("saving {}", path.display()), move || {
-            let result = export::save_slice_png(&volume, plane, cursor, window, &path);
-            JobResult::Exported { path, result }
-        });
-    }
-}
-
-fn notice_ui(ui: &mut egui::Ui, notice: &Notice, slot: &mut Option<Notice>) {
-    let color = if notice.is_error { egui::Color32::from_rgb(255, 110, 110) } else { egui::Color32::LIGHT_GREEN };
-    ui.horizontal(|ui| {
-        ui.colored_label(color, &notice.text);
-        if ui.small_button("Dismiss").clicked() {
-            *slot = None;
-        }
-    });
 }

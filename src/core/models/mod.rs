@@ -22,7 +22,7 @@ pub use cifarnet::CifarNet;
 pub use efficientnet::{EfficientNetLite0, MbConv};
 pub use googlenet::{GoogLeNet, GoogVariant, Inception};
 pub use overfeat::OverFeat;
-pub use params::{ParamInfo, count_trainable, list_params};
+pub use params::{ParamInfo, ParamPath, count_trainable, list_params};
 pub use vgg::Vgg16;
 
 /// Which network.

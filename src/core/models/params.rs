@@ -20,28 +20,48 @@ impl ParamInfo {
     }
 }
 
+/// Where a module visitor or mapper stands: the module names from the model down, as weight
+/// files and checkpoints name tensors. The zoo's `Net` enum adds its variant name on the way in;
+/// paths start below it.
+#[derive(Clone, Debug, Default)]
+pub struct ParamPath(Vec<String>);
+
+impl ParamPath {
+    pub fn enter(&mut self, name: &str, container_type: &str) {
+        if !container_type.starts_with("Enum:") {
+            self.0.push(name.to_string());
+        }
+    }
+
+    pub fn exit(&mut self, container_type: &str) {
+        if !container_type.starts_with("Enum:") {
+            self.0.pop();
+        }
+    }
+
+    /// As `inception3.0.branch2.1.bn.gamma`.
+    pub fn dotted(&self) -> String {
+        self.0.join(".")
+    }
+}
+
 #[derive(Default)]
 struct Lister {
-    path: Vec<String>,
+    path: ParamPath,
     out: Vec<ParamInfo>,
 }
 
 impl ModuleVisitor for Lister {
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        // the zoo's `Net` enum adds its variant name; paths start below it
-        if !container_type.starts_with("Enum:") {
-            self.path.push(name.to_string());
-        }
+        self.path.enter(name, container_type);
     }
 
     fn exit_module(&mut self, _name: &str, container_type: &str) {
-        if !container_type.starts_with("Enum:") {
-            self.path.pop();
-        }
+        self.path.exit(container_type);
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let path = self.path.join(".");
+        let path = self.path.dotted();
         let is_buffer = path.ends_with("running_mean") || path.ends_with("running_var");
         self.out.push(ParamInfo { path, shape: param.lazy_shape().to_vec(), is_buffer });
     }

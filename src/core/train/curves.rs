@@ -52,31 +52,34 @@ impl RunCurves {
         }
         out
     }
+}
 
-    /// Writes the iteration and epoch curves as two CSV tables in one file.
-    pub fn write_csv(&self, path: &Path) -> std::io::Result<()> {
-        write_atomically(path, |w| {
-            writeln!(
-                w,
-                "run,kind,epoch,iteration,global_iteration,loss,lr,images_per_second,train_loss,train_accuracy,val_loss,val_accuracy,seconds"
-            )?;
-            for m in &self.iterations {
+/// Writes the iteration and epoch curves of `runs` as one CSV table (a `run` and a `kind` column
+/// tell the rows apart), atomically.
+pub fn write_curves_csv(runs: &[RunCurves], path: &Path) -> std::io::Result<()> {
+    write_atomically(path, |w| {
+        writeln!(
+            w,
+            "run,kind,epoch,iteration,global_iteration,loss,lr,images_per_second,train_loss,train_accuracy,val_loss,val_accuracy,seconds"
+        )?;
+        for run in runs {
+            for m in &run.iterations {
                 writeln!(
                     w,
                     "{},iteration,{},{},{},{},{},{},,,,,",
-                    self.name, m.epoch, m.iteration, m.global_iteration, m.loss, m.lr, m.images_per_second
+                    run.name, m.epoch, m.iteration, m.global_iteration, m.loss, m.lr, m.images_per_second
                 )?;
             }
-            for m in &self.epochs {
+            for m in &run.epochs {
                 writeln!(
                     w,
                     "{},epoch,{},,,,{},,{},{},{},{},{}",
-                    self.name, m.epoch, m.lr, m.train_loss, m.train_accuracy, m.val_loss, m.val_accuracy, m.seconds
+                    run.name, m.epoch, m.lr, m.train_loss, m.train_accuracy, m.val_loss, m.val_accuracy, m.seconds
                 )?;
             }
-            Ok(())
-        })
-    }
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -120,10 +123,15 @@ mod tests {
             lr: 0.01,
             seconds: 2.0,
         }));
+        let other = RunCurves { name: "s".into(), ..c.clone() };
         let p = dir.path().join("c.csv");
-        c.write_csv(&p).unwrap();
+        write_curves_csv(&[c, other], &p).unwrap();
         let text = std::fs::read_to_string(p).unwrap();
-        assert_eq!(text.lines().count(), 3);
-        assert!(text.lines().nth(2).unwrap().starts_with("r,epoch,0,"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 5, "one header, then two rows per run");
+        assert!(lines[0].starts_with("run,kind,"));
+        assert!(lines[1].starts_with("r,iteration,0,0,0,0.7,"));
+        assert!(lines[2].starts_with("r,epoch,0,"));
+        assert!(lines[4].starts_with("s,epoch,0,"));
     }
 }

@@ -12,7 +12,7 @@ mod run_dir;
 mod sgd;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
-pub use curves::RunCurves;
+pub use curves::{RunCurves, write_curves_csv};
 pub use device::{TrainDevice, select_device};
 pub use engine::{Start, TrainError, TrainHandle, spawn, train_blocking};
 pub use events::{CheckpointKind, EpochMetrics, IterationMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};

@@ -7,7 +7,7 @@ use burn::prelude::*;
 
 use super::config::{Regime, TrainConfig};
 use crate::core::models::pretrained::{LoadOptions, is_classifier, load_weights};
-use crate::core::models::{ModelKind, Net};
+use crate::core::models::{ModelKind, Net, ParamPath};
 use crate::core::seed::{mix_seed, stream};
 
 /// The learning-rate multiplier of a parameter under a regime.
@@ -23,26 +23,22 @@ pub fn lr_multiplier(regime: Regime, kind: ModelKind, path: &str) -> f64 {
 /// (so that initial weights depend on the seed only, not on when they are first used).
 struct Visit {
     kind: ModelKind,
-    path: Vec<String>,
+    path: ParamPath,
     classifier: Vec<ParamId>,
 }
 
 impl ModuleVisitor for Visit {
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        if !container_type.starts_with("Enum:") {
-            self.path.push(name.to_string());
-        }
+        self.path.enter(name, container_type);
     }
 
     fn exit_module(&mut self, _name: &str, container_type: &str) {
-        if !container_type.starts_with("Enum:") {
-            self.path.pop();
-        }
+        self.path.exit(container_type);
     }
 
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let _ = param.val();
-        if is_classifier(self.kind, &self.path.join(".")) {
+        if is_classifier(self.kind, &self.path.dotted()) {
             self.classifier.push(param.id);
         }
     }
@@ -53,7 +49,7 @@ impl ModuleVisitor for Visit {
 pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&str)) -> Result<Net, String> {
     device.seed(mix_seed(config.seed, stream::INIT));
     let mut net = config.model.build(config.classes, device);
-    let mut visit = Visit { kind: config.model, path: Vec::new(), classifier: Vec::new() };
+    let mut visit = Visit { kind: config.model, path: ParamPath::default(), classifier: Vec::new() };
     net.visit(&mut visit);
     if config.regime != Regime::Ri {
         let path =

@@ -16,6 +16,7 @@ use burn::prelude::*;
 use safetensors::tensor::TensorView;
 
 use crate::core::atomic::write_bytes_atomically;
+use crate::core::models::ParamPath;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SgdStateError {
@@ -45,7 +46,7 @@ impl Sgd {
     /// One update of every parameter that has a gradient; `lr_for(path)` gives its rate.
     pub fn step<M: Module>(&mut self, module: M, lr_for: &dyn Fn(&str) -> f64, grads: GradientsParams) -> M {
         let config = self.config.unwrap_or(SgdConfig { momentum: 0.0, weight_decay: 0.0 });
-        let mut mapper = Mapper { path: Vec::new(), grads, lr_for, config, velocity: &mut self.velocity };
+        let mut mapper = Mapper { path: ParamPath::default(), grads, lr_for, config, velocity: &mut self.velocity };
         module.map(&mut mapper)
     }
 
@@ -87,7 +88,7 @@ impl Sgd {
 }
 
 struct Mapper<'a> {
-    path: Vec<String>,
+    path: ParamPath,
     grads: GradientsParams,
     lr_for: &'a dyn Fn(&str) -> f64,
     config: SgdConfig,
@@ -96,20 +97,16 @@ struct Mapper<'a> {
 
 impl ModuleMapper for Mapper<'_> {
     fn enter_module(&mut self, name: &str, container_type: &str) {
-        if !container_type.starts_with("Enum:") {
-            self.path.push(name.to_string());
-        }
+        self.path.enter(name, container_type);
     }
 
     fn exit_module(&mut self, _name: &str, container_type: &str) {
-        if !container_type.starts_with("Enum:") {
-            self.path.pop();
-        }
+        self.path.exit(container_type);
     }
 
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
-        let path = self.path.join(".");
+        let path = self.path.dotted();
         let lr = (self.lr_for)(&path);
         let Some(grad) = self.grads.remove::<D>(id) else {
             return Param::from_mapped_value(id, tensor, mapper);
