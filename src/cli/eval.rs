@@ -9,7 +9,7 @@ use clap::Args;
 use super::progress::bar;
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
-use crate::core::eval::{FrocSeries, ScoreOptions, bootstrap_froc, froc, froc_png, read_lesions, read_scores};
+use crate::core::eval::{FrocSeries, ScoreOptions, bootstrap_froc, ci_band, froc, froc_png, read_lesions, read_scores};
 use crate::core::train::{CheckpointKind, DeviceChoice};
 
 #[derive(Debug, Args)]
@@ -130,7 +130,8 @@ pub fn run_froc(args: &FrocArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = &args.png {
-        froc_png(&[FrocSeries { name: "FROC".into(), curve: &result.curve, band: None }], "FROC", path, 720, 520)
+        let band = ci.as_ref().and_then(|ci| ci_band(&result.curve, ci));
+        froc_png(&[FrocSeries { name: "FROC".into(), curve: &result.curve, band }], "FROC", path, 720, 520)
             .map_err(anyhow::Error::msg)?;
     }
     println!("{:>8} {:>12}", "FP/pt", "sensitivity");

@@ -26,6 +26,6 @@ pub use froc::{
     CPM_RATES, FP_RATES, FrocError, FrocPoint, FrocResult, LesionRef, ScoredCandidate, froc, sensitivity_at_rate,
 };
 pub use io::{EvalIoError, read_lesions, read_scores, write_lesions, write_scores};
-pub use plot::{FrocSeries, curves_png, froc_png};
+pub use plot::{FrocSeries, ci_band, curves_png, froc_png};
 pub use roc::{RocError, RocPoint, roc_auc, roc_curve};
 pub use score::{RunScores, ScoreOptions, load_run_model, score_run};

@@ -3,9 +3,12 @@
 
 use std::path::Path;
 
+use plotters::coord::combinators::BindKeyPoints;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
+use super::FP_RATES;
+use super::bootstrap::FrocIntervals;
 use super::froc::FrocPoint;
 use crate::core::raster::RgbaImage;
 
@@ -26,6 +29,9 @@ const PALETTE: [RGBColor; 6] = [
     RGBColor(23, 190, 207),
 ];
 
+/// The FP rates the FROC axis labels: the operating points of the CPM and 3.
+const FROC_TICKS: [f64; 8] = [0.125, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0];
+
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 fn ensure_font() {
@@ -41,7 +47,10 @@ fn staircase(curve: &[FrocPoint], lo: f64, hi: f64) -> Vec<(f64, f64)> {
     let mut sorted: Vec<&FrocPoint> = curve.iter().collect();
     sorted.sort_by(|a, b| a.fp_per_patient.total_cmp(&b.fp_per_patient));
     for p in sorted {
-        let x = p.fp_per_patient.clamp(lo, hi);
+        if p.fp_per_patient > hi {
+            break;
+        }
+        let x = p.fp_per_patient.max(lo);
         if p.sensitivity > best {
             pts.push((x, best));
             best = p.sensitivity;
@@ -50,6 +59,18 @@ fn staircase(curve: &[FrocPoint], lo: f64, hi: f64) -> Vec<(f64, f64)> {
     }
     pts.push((hi, best));
     pts
+}
+
+/// A confidence band around a FROC curve: at each of its points, the bootstrap interval of the
+/// nearest reported FP rate (the intervals exist only at those rates).
+pub fn ci_band(curve: &[FrocPoint], ci: &FrocIntervals) -> Option<(Vec<f64>, Vec<f64>)> {
+    let nearest = |fp: f64| {
+        let key = FP_RATES.iter().min_by(|a, b| (a.1 - fp).abs().total_cmp(&(b.1 - fp).abs())).map(|k| k.0)?;
+        ci.sensitivity_at.get(key)
+    };
+    let intervals: Option<Vec<_>> = curve.iter().map(|p| nearest(p.fp_per_patient)).collect();
+    let intervals = intervals?;
+    Some((intervals.iter().map(|i| i.lower).collect(), intervals.iter().map(|i| i.upper).collect()))
 }
 
 /// Draws FROC curves into a `width × height` PNG.
@@ -65,13 +86,13 @@ pub fn froc_png(series: &[FrocSeries<'_>], title: &str, path: &Path, width: u32,
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d((lo..hi).log_scale(), 0.0f64..1.0)
+            .build_cartesian_2d((lo..hi).log_scale().with_key_points(FROC_TICKS.to_vec()), 0.0f64..1.0)
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
             .x_desc("false positives per patient")
             .y_desc("sensitivity")
-            .x_label_formatter(&|x| format!("{x}"))
+            .x_label_formatter(&|x| if *x < 1.0 { format!("1/{}", (1.0 / x).round()) } else { format!("{x}") })
             .draw()
             .map_err(|e| e.to_string())?;
         for (i, s) in series.iter().enumerate() {
@@ -97,10 +118,7 @@ pub fn froc_png(series: &[FrocSeries<'_>], title: &str, path: &Path, width: u32,
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
-    let pixels = buffer.chunks_exact(3).map(|c| [c[0], c[1], c[2], 255]).collect();
-    RgbaImage { width: width as usize, height: height as usize, pixels }
-        .save_png(path)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    save_rgb_png(&buffer, width, height, path)
 }
 
 /// Training curves as PNG: loss (smoothed training loss per iteration and validation loss per
@@ -163,6 +181,11 @@ pub fn curves_png(runs: &[crate::core::train::RunCurves], path: &Path, width: u3
             .map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
+    save_rgb_png(&buffer, width, height, path)
+}
+
+/// Saves plotters' RGB buffer as an opaque PNG.
+fn save_rgb_png(buffer: &[u8], width: u32, height: u32, path: &Path) -> Result<(), String> {
     let pixels = buffer.chunks_exact(3).map(|c| [c[0], c[1], c[2], 255]).collect();
     RgbaImage { width: width as usize, height: height as usize, pixels }
         .save_png(path)
@@ -179,6 +202,8 @@ mod tests {
             FrocPoint { fp_per_patient: 0.0, sensitivity: 0.0, threshold: f64::INFINITY },
             FrocPoint { fp_per_patient: 0.5, sensitivity: 0.5, threshold: 0.9 },
             FrocPoint { fp_per_patient: 2.0, sensitivity: 0.75, threshold: 0.5 },
+            // beyond the plotted range: must not pull the curve up at its right edge
+            FrocPoint { fp_per_patient: 12.0, sensitivity: 1.0, threshold: 0.1 },
         ];
         let s = staircase(&curve, 0.125, 8.0);
         assert_eq!(s, vec![(0.125, 0.0), (0.5, 0.0), (0.5, 0.5), (2.0, 0.5), (2.0, 0.75), (8.0, 0.75)]);

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::report::{EvalReport, FoldSummary, FrocSummary, ReportInput, build_report};
+use super::report::{EvalReport, FoldSummary, ReportInput, build_report};
 use super::{
-    FP_RATES, FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, ensemble_mean, froc, froc_png,
+    FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, ci_band, ensemble_mean, froc, froc_png,
     pool_folds, score_run, write_lesions, write_scores,
 };
 use crate::core::atomic::{create_fresh_dir, write_bytes_atomically};
@@ -140,22 +140,10 @@ fn write_outputs(
     let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
     let path = out.join("report.json");
     write_bytes_atomically(&path, json.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
-    let band = |s: &FrocSummary| {
-        let ci = s.ci.as_ref()?;
-        let keys: Vec<f64> = s.froc.curve.iter().map(|p| p.fp_per_patient).collect();
-        // the interval at the nearest reported rate is drawn as a band around the curve
-        let at = |fp: f64, lower: bool| {
-            let key = FP_RATES.iter().min_by(|a, b| (a.1 - fp).abs().total_cmp(&(b.1 - fp).abs())).map(|k| k.0)?;
-            ci.sensitivity_at.get(key).map(|i| if lower { i.lower } else { i.upper })
-        };
-        let lo: Option<Vec<f64>> = keys.iter().map(|&k| at(k, true)).collect();
-        let hi: Option<Vec<f64>> = keys.iter().map(|&k| at(k, false)).collect();
-        lo.zip(hi)
-    };
     let mut series = vec![FrocSeries {
         name: format!("{} {} (all)", report.model, report.regime),
         curve: &report.all.froc.curve,
-        band: band(&report.all),
+        band: report.all.ci.as_ref().and_then(|ci| ci_band(&report.all.froc.curve, ci)),
     }];
     for (region, s) in &report.regions {
         series.push(FrocSeries { name: region.clone(), curve: &s.froc.curve, band: None });
