@@ -179,7 +179,7 @@ fn run_with_progress(start: Start) -> anyhow::Result<PathBuf> {
             s.best_epoch.map_or("-".into(), |e| (e + 1).to_string()),
             s.seconds
         )),
-        TrainEvent::Failed { message } => failure = Some(message.clone()),
+        TrainEvent::Failed { message, .. } => failure = Some(message.clone()),
         _ => {}
     })?;
     bar.finish_and_clear();

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use cadet::core::train::{DeviceChoice, Regime, RunDir};
-use cadet::gui::training::RunStatus;
+use cadet::gui::training::{MemoryLimit, RunStatus};
 use cadet::gui::{CadetApp, Tab};
 use eframe::egui;
 use egui_kittest::Harness;
@@ -44,6 +44,24 @@ fn invalid_settings_are_explained_and_start_stays_disabled() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("larger than cadet allows").is_some());
     assert!(h.get_by_label("Start").accesskit_node().is_disabled());
+
+    // a batch the device could not hold last time is refused for the same setting
+    let form = h.state().training.form.clone();
+    h.state_mut().training.memory_limit = Some(MemoryLimit {
+        model: form.model,
+        input_size: form.pipeline().input_size,
+        device: form.device,
+        device_name: "GPU: test adapter".into(),
+        batch: 64,
+    });
+    h.state_mut().training.form.batch = 64;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("ran out of memory on GPU: test adapter").is_some());
+    assert!(h.get_by_label("Start").accesskit_node().is_disabled());
+    h.state_mut().training.form.batch = 32;
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("ran out of memory").is_none());
+    assert!(!h.get_by_label("Start").accesskit_node().is_disabled());
 }
 
 #[test]

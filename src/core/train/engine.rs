@@ -2,6 +2,7 @@
 //! trains, validates, checkpoints and reports events; it obeys pause, resume and stop, and can
 //! continue an interrupted run from its last checkpoint with the same data order and schedule.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel};
@@ -13,7 +14,7 @@ use burn::prelude::*;
 
 use super::config::TrainConfig;
 use super::device::select_device;
-use super::epoch::{Controls, EpochParams, Interrupt, train_epoch, validate};
+use super::epoch::{Controls, EpochParams, Interrupt, panic_message, train_epoch, validate};
 use super::events::{CheckpointKind, EpochMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};
 use super::regime::{build_model, lr_multiplier};
 use super::run_dir::{Progress, RunDir, SplitRecord};
@@ -109,15 +110,19 @@ pub fn spawn(
                 wake();
             };
             let run = job.run.clone();
-            match run_job(job, &receiver, &emit) {
+            let batch = job.config.batch;
+            // a panic anywhere in the run (validation included) still ends it with an event
+            let outcome = catch_unwind(AssertUnwindSafe(|| run_job(job, &receiver, &emit)))
+                .unwrap_or_else(|payload| Err(Failure::from_panic(&panic_message(payload), batch)));
+            match outcome {
                 Ok(summary) => {
                     let _ = run.write_json("summary.json", &summary);
                     run.log(&format!("finished: {summary:?}"));
                     emit(TrainEvent::Finished(summary));
                 }
-                Err(message) => {
+                Err(Failure { message, out_of_memory_batch }) => {
                     run.log(&format!("failed: {message}"));
-                    emit(TrainEvent::Failed { message });
+                    emit(TrainEvent::Failed { message, out_of_memory_batch });
                 }
             }
         })
@@ -181,7 +186,33 @@ fn load_checkpoint(run: &RunDir, model: Net, sgd: &mut Sgd, device: &Device) -> 
     Ok((model, progress))
 }
 
-fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent)) -> Result<RunSummary, String> {
+/// Why a run ended in failure: the message for the user, and the batch size when the device ran
+/// out of memory.
+struct Failure {
+    message: String,
+    out_of_memory_batch: Option<usize>,
+}
+
+impl Failure {
+    /// A panic of the training thread: out of memory when the message says so (burn and cubecl
+    /// panic with the allocator's error), otherwise the message itself.
+    fn from_panic(message: &str, batch: usize) -> Self {
+        if message.to_lowercase().contains("memory") {
+            let message = format!("the device ran out of memory at batch size {batch}: lower the batch ({message})");
+            Self { message, out_of_memory_batch: Some(batch) }
+        } else {
+            format!("the training thread failed: {message}").into()
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self { message, out_of_memory_batch: None }
+    }
+}
+
+fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent)) -> Result<RunSummary, Failure> {
     let Job { config, run, resume } = job;
     let started = Instant::now();
     let study = Arc::new(Study::load(&config.study).map_err(|e| e.to_string())?);
@@ -242,7 +273,6 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
             loss_fn: &loss_fn,
             device: &device.device,
             epoch,
-            batch_size: config.batch,
             iterations,
             first_global_iteration: progress.global_iteration,
             lr: config.lr_at(epoch),
@@ -259,7 +289,8 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
                 stopped = true;
                 break;
             }
-            Some(Interrupt::Failed(message)) => return Err(message),
+            Some(Interrupt::Failed(message)) => return Err(message.into()),
+            Some(Interrupt::Panicked(message)) => return Err(Failure::from_panic(&message, config.batch)),
             None => {}
         }
         let val_loader =
@@ -322,4 +353,20 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
         early_stopped,
         seconds: seconds_before + started.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_about_memory_is_an_out_of_memory_failure_at_the_batch() {
+        let oom = Failure::from_panic("Failed to allocate 1099511627776 bytes: out of device memory", 128);
+        assert_eq!(oom.out_of_memory_batch, Some(128));
+        assert!(oom.message.contains("batch size 128"), "{}", oom.message);
+        assert!(oom.message.contains("1099511627776"), "the allocator's words are kept: {}", oom.message);
+        let other = Failure::from_panic("index out of bounds", 128);
+        assert_eq!(other.out_of_memory_batch, None);
+        assert!(other.message.contains("index out of bounds"));
+    }
 }

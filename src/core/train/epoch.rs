@@ -18,6 +18,9 @@ use crate::core::models::Net;
 pub enum Interrupt {
     Stopped,
     Failed(String),
+    /// The training step panicked (the device ran out of memory, or a kernel failed); the
+    /// panic's message.
+    Panicked(String),
 }
 
 /// Pause/stop handling between iterations.
@@ -58,7 +61,7 @@ fn to_tensors(batch: Batch, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     (x, y)
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     payload
         .downcast_ref::<String>()
         .cloned()
@@ -71,7 +74,6 @@ pub struct EpochParams<'a> {
     pub loss_fn: &'a CrossEntropyLoss,
     pub device: &'a Device,
     pub epoch: usize,
-    pub batch_size: usize,
     pub iterations: usize,
     pub first_global_iteration: usize,
     pub lr: f64,
@@ -131,13 +133,7 @@ pub fn train_epoch(
         let (next, loss_value, correct) = match step {
             Ok(result) => result,
             Err(payload) => {
-                let message = panic_message(payload);
-                let hint = if message.to_lowercase().contains("memory") {
-                    format!("the device ran out of memory at batch size {}: lower --batch", params.batch_size)
-                } else {
-                    format!("the training step failed: {message}")
-                };
-                return (snapshot, totals, Some(Interrupt::Failed(hint)));
+                return (snapshot, totals, Some(Interrupt::Panicked(panic_message(payload))));
             }
         };
         model = next;

@@ -102,6 +102,9 @@ pub enum TrainEvent {
     Finished(RunSummary),
     Failed {
         message: String,
+        /// The batch size at which the device ran out of memory, when that was the cause (the
+        /// workbench then refuses that batch for the same model, input size and device).
+        out_of_memory_batch: Option<usize>,
     },
 }
 

@@ -5,13 +5,13 @@ use std::path::Path;
 
 use eframe::egui;
 
-use super::{RunStatus, TrainingActions, TrainingPanel};
+use super::{MemoryLimit, RunStatus, TrainingActions, TrainingPanel};
 use crate::core::dataset::Prior;
 use crate::core::models::ModelKind;
 use crate::core::train::{DeviceChoice, Regime, Start, TrainConfig, TrainControl};
 
-/// Why the form cannot start, if it cannot.
-pub fn problem(form: &TrainConfig, study: Option<&Path>) -> Option<String> {
+/// Why the form cannot start, if it cannot; `limit` is the last batch the device could not hold.
+pub fn problem(form: &TrainConfig, study: Option<&Path>, limit: Option<&MemoryLimit>) -> Option<String> {
     if study.is_none() {
         return Some("open a study first (File → Open study…)".into());
     }
@@ -24,7 +24,7 @@ pub fn problem(form: &TrainConfig, study: Option<&Path>) -> Option<String> {
     if form.batch > 512 {
         return Some(format!("batch {} is larger than cadet allows (512)", form.batch));
     }
-    None
+    limit.and_then(|l| l.refuses(form))
 }
 
 fn number<T: egui::emath::Numeric>(
@@ -112,7 +112,7 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
         );
         ui.end_row();
     });
-    let problem = problem(&panel.form, study);
+    let problem = problem(&panel.form, study, panel.memory_limit.as_ref());
     if let Some(why) = &problem {
         ui.colored_label(egui::Color32::from_rgb(255, 150, 90), why);
     }

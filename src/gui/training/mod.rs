@@ -15,8 +15,8 @@ use eframe::egui;
 
 use crate::core::models::ModelKind;
 use crate::core::train::{
-    IterationMetrics, MetricRecord, RunCurves, RunSummary, Start, TrainConfig, TrainControl, TrainEvent, TrainHandle,
-    spawn,
+    DeviceChoice, IterationMetrics, MetricRecord, RunCurves, RunSummary, Start, TrainConfig, TrainControl, TrainEvent,
+    TrainHandle, spawn,
 };
 
 pub use runs::{RunListing, scan as scan_runs};
@@ -31,6 +31,36 @@ pub enum RunStatus {
     Paused,
     Finished(RunSummary),
     Failed(String),
+}
+
+/// A batch size the device could not hold: the last run that ran out of memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryLimit {
+    pub model: ModelKind,
+    pub input_size: usize,
+    pub device: DeviceChoice,
+    /// The device's description, as the engine reported it.
+    pub device_name: String,
+    pub batch: usize,
+}
+
+impl MemoryLimit {
+    /// Why `form` would run out of memory too, if it would (same model, input size and device,
+    /// and at least the batch that failed).
+    pub fn refuses(&self, form: &TrainConfig) -> Option<String> {
+        let same =
+            form.model == self.model && form.pipeline().input_size == self.input_size && form.device == self.device;
+        (same && form.batch >= self.batch).then(|| {
+            format!(
+                "batch {} ran out of memory on {} for {} at {} px; choose a batch below {}",
+                self.batch,
+                self.device_name,
+                self.model.name(),
+                self.input_size,
+                self.batch
+            )
+        })
+    }
 }
 
 pub struct TrainingPanel {
@@ -48,6 +78,9 @@ pub struct TrainingPanel {
     pub runs: Vec<RunListing>,
     pub overlays: Vec<RunCurves>,
     pub log_loss: bool,
+    /// The configuration of the run in progress (or the last one), as the engine started it.
+    running: Option<TrainConfig>,
+    pub memory_limit: Option<MemoryLimit>,
 }
 
 impl TrainingPanel {
@@ -66,6 +99,8 @@ impl TrainingPanel {
             runs: Vec::new(),
             overlays: Vec::new(),
             log_loss: false,
+            running: None,
+            memory_limit: None,
         }
     }
 
@@ -111,6 +146,7 @@ impl TrainingPanel {
                     self.device = device;
                     self.first_epoch = first_epoch;
                     self.form.epochs = config.epochs;
+                    self.running = Some(*config);
                 }
                 TrainEvent::Iteration(m) => {
                     if self.status == RunStatus::WarmingUp {
@@ -132,7 +168,16 @@ impl TrainingPanel {
                     self.status = RunStatus::Finished(s);
                     finished = true;
                 }
-                TrainEvent::Failed { message } => {
+                TrainEvent::Failed { message, out_of_memory_batch } => {
+                    if let (Some(batch), Some(config)) = (out_of_memory_batch, &self.running) {
+                        self.memory_limit = Some(MemoryLimit {
+                            model: config.model,
+                            input_size: config.pipeline().input_size,
+                            device: config.device,
+                            device_name: self.device.clone(),
+                            batch,
+                        });
+                    }
                     self.status = RunStatus::Failed(message);
                     finished = true;
                 }
@@ -191,4 +236,70 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<P
         plots::plots_ui(ui, panel);
     });
     actions
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn panel_with(events: Vec<TrainEvent>) -> TrainingPanel {
+        let (sender, receiver) = sync_channel(events.len());
+        for e in events {
+            sender.send(e).unwrap();
+        }
+        let mut panel = TrainingPanel::new(Some(PathBuf::from("study")));
+        panel.events = Some(receiver);
+        panel.drain_events(Duration::from_secs(1));
+        panel
+    }
+
+    fn started(config: TrainConfig) -> TrainEvent {
+        TrainEvent::Started {
+            run_dir: PathBuf::from("runs/x"),
+            config: Box::new(config),
+            device: "GPU: test adapter".into(),
+            train_patients: vec![],
+            val_patients: vec![],
+            test_patients: vec![],
+            first_epoch: 0,
+        }
+    }
+
+    #[test]
+    fn a_run_out_of_memory_limits_the_batch_of_the_same_setting() {
+        let mut config = TrainConfig::paper_defaults(Path::new("study"), ModelKind::AlexnetH);
+        config.device = DeviceChoice::Gpu;
+        config.batch = 256;
+        let failed = TrainEvent::Failed { message: "out of memory".into(), out_of_memory_batch: Some(256) };
+        let panel = panel_with(vec![started(config.clone()), failed]);
+        let limit = panel.memory_limit.clone().expect("the failure is remembered");
+        assert_eq!((limit.model, limit.input_size, limit.batch), (ModelKind::AlexnetH, 227, 256));
+        assert_eq!(limit.device_name, "GPU: test adapter");
+
+        let why = limit.refuses(&config).expect("the batch that failed is refused");
+        assert!(why.contains("below 256"), "{why}");
+        config.batch = 512;
+        assert!(limit.refuses(&config).is_some());
+        config.batch = 128;
+        assert_eq!(limit.refuses(&config), None);
+        // another model, input size or device is not limited by this failure
+        config.batch = 256;
+        let other_model = TrainConfig { model: ModelKind::AlexnetL, ..config.clone() };
+        let other_size = TrainConfig { input_size: Some(128), ..config.clone() };
+        let other_device = TrainConfig { device: DeviceChoice::Cpu, ..config.clone() };
+        for c in [other_model, other_size, other_device] {
+            assert_eq!(limit.refuses(&c), None);
+        }
+    }
+
+    #[test]
+    fn other_failures_set_no_limit() {
+        let config = TrainConfig::paper_defaults(Path::new("study"), ModelKind::Cifarnet);
+        let failed = TrainEvent::Failed { message: "the loss became NaN".into(), out_of_memory_batch: None };
+        let panel = panel_with(vec![started(config), failed]);
+        assert_eq!(panel.memory_limit, None);
+        assert_eq!(panel.status, RunStatus::Failed("the loss became NaN".into()));
+    }
 }
