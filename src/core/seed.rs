@@ -1,6 +1,9 @@
 //! Seeds: one run seed derives every stream (folds, shuffles, augmentation, initialisation)
 //! by mixing in stream numbers, so results never depend on thread scheduling or draw order.
 
+use std::sync::{Mutex, PoisonError};
+
+use burn::prelude::*;
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 
@@ -17,6 +20,20 @@ pub fn rng_for(seed: u64, streams: &[u64]) -> Pcg64 {
     Pcg64::seed_from_u64(streams.iter().fold(seed, |s, &k| mix_seed(s, k)))
 }
 
+/// burn's backends keep one random generator per process. A run's initial weights and dropout
+/// masks are reproducible only if nothing else draws from it between seeding and drawing, so
+/// every draw in cadet goes through [`with_backend_rng`] (lazily initialised parameters draw at
+/// first use: `ModelKind::build_seeded` initialises them inside the lock).
+static BACKEND_RNG: Mutex<()> = Mutex::new(());
+
+/// Runs `f` with the backend's random generator to itself, seeded with `seed` first. `f` must
+/// not call this again (the lock is not re-entrant).
+pub fn with_backend_rng<T>(device: &Device, seed: u64, f: impl FnOnce() -> T) -> T {
+    let _guard = BACKEND_RNG.lock().unwrap_or_else(PoisonError::into_inner);
+    device.seed(seed);
+    f()
+}
+
 /// Named top-level streams of a run.
 pub mod stream {
     pub const FOLDS: u64 = 1;
@@ -27,6 +44,7 @@ pub mod stream {
     pub const PRIOR: u64 = 6;
     pub const EVAL_VIEWS: u64 = 7;
     pub const BOOTSTRAP: u64 = 8;
+    pub const DROPOUT: u64 = 9;
 }
 
 #[cfg(test)]

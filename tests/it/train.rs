@@ -7,6 +7,7 @@ use std::sync::mpsc::sync_channel;
 use burn::prelude::*;
 use cadet::core::dataset::Prior;
 use cadet::core::models::{ModelKind, count_trainable, list_params};
+use cadet::core::seed::with_backend_rng;
 use cadet::core::train::{
     DeviceChoice, Regime, RunDir, Sgd, SgdConfig, Start, TrainConfig, TrainControl, TrainEvent, build_model,
     lr_multiplier, spawn, train_blocking,
@@ -58,7 +59,7 @@ fn multiply_adds_match_published_figures() {
 fn every_model_gives_logits_for_its_input_size() {
     let device = Device::flex();
     for kind in ModelKind::ALL {
-        let net = kind.build(3, &device);
+        let net = kind.build_seeded(3, &device, 1);
         let s = kind.input_size();
         let x = Tensor::<4>::zeros([1, 3, s, s], &device);
         assert_eq!(net.forward(x).dims(), [1, 3], "{kind}");
@@ -147,6 +148,37 @@ fn stop_and_resume_reproduce_an_uninterrupted_run() {
 }
 
 #[test]
+fn a_run_does_not_depend_on_random_draws_of_other_threads() {
+    let runs = tempfile::tempdir().unwrap();
+    let mut config = tiny_config(runs.path(), "alone");
+    config.epochs = 1;
+    let alone = train_blocking(Start::New(Box::new(config.clone())), &mut |_| {}).unwrap();
+    // another thread keeps drawing from burn's process-wide generator while the run trains
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let noise = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let device = burn::tensor::Device::flex();
+            let mut builds = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                drop(ModelKind::Cifarnet.build_seeded(2, &device, builds));
+                builds += 1;
+            }
+            builds
+        })
+    };
+    config.name = "busy".into();
+    let busy = train_blocking(Start::New(Box::new(config)), &mut |_| {}).unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(noise.join().unwrap() > 0, "the other thread drew while the run trained");
+    let a = RunDir::open(&alone).unwrap().epoch_metrics().unwrap();
+    let b = RunDir::open(&busy).unwrap().epoch_metrics().unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(b.len(), 1);
+    assert_eq!((a[0].train_loss, a[0].val_loss), (b[0].train_loss, b[0].val_loss));
+}
+
+#[test]
 fn a_second_run_with_the_same_name_gets_a_new_directory() {
     let runs = tempfile::tempdir().unwrap();
     let mut c = tiny_config(runs.path(), "same");
@@ -208,9 +240,12 @@ fn regimes_freeze_exactly_the_layers_they_should() {
             assert_eq!(loaded, expect_loaded, "{regime:?} {path}");
         }
         // one SGD step on a batch of noise
-        let x = Tensor::<4>::random([4, 3, 32, 32], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        // the noise and the dropout masks are drawn with the backend generator to this test
+        let logits = with_backend_rng(&device, 1, || {
+            net.forward(Tensor::<4>::random([4, 3, 32, 32], burn::tensor::Distribution::Normal(0.0, 1.0), &device))
+        });
         let y = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 1, 0, 1], [4]), &device);
-        let loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&device).forward(net.forward(x), y);
+        let loss = burn::nn::loss::CrossEntropyLossConfig::new().init(&device).forward(logits, y);
         let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &net);
         let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, weight_decay: 0.0005 });
         let stepped = sgd.step(net, &|p| 0.1 * lr_multiplier(regime, ModelKind::Cifarnet, p), grads);

@@ -13,6 +13,7 @@ mod params;
 pub mod pretrained;
 mod vgg;
 
+use crate::core::seed::with_backend_rng;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +107,24 @@ impl ModelKind {
         }
     }
 
+    /// A network to load weights into: burn initialises parameters lazily, at first use, so
+    /// the tensors a checkpoint or weight file replaces are never drawn. A network used with
+    /// (some of) its initial weights is built with [`Self::build_seeded`].
     pub fn build(self, classes: usize, device: &Device) -> Net {
+        self.build_lazy(classes, device)
+    }
+
+    /// A network whose initial weights are drawn now, from `seed` only, with the backend's
+    /// generator to itself (see [`with_backend_rng`]).
+    pub fn build_seeded(self, classes: usize, device: &Device, seed: u64) -> Net {
+        with_backend_rng(device, seed, || {
+            let net = self.build_lazy(classes, device);
+            net.visit(&mut params::Materialize);
+            net
+        })
+    }
+
+    fn build_lazy(self, classes: usize, device: &Device) -> Net {
         match self {
             ModelKind::Cifarnet => Net::CifarNet(CifarNet::new(classes, device)),
             ModelKind::AlexnetH => Net::AlexNet(AlexNet::new(AlexVariant::High, classes, device)),

@@ -45,6 +45,15 @@ impl ParamPath {
     }
 }
 
+/// Initialises every lazy parameter of the module it visits.
+pub(super) struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        drop(param.val());
+    }
+}
+
 #[derive(Default)]
 struct Lister {
     path: ParamPath,

@@ -23,7 +23,6 @@ use crate::core::dataset::{
     Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_patients,
 };
 use crate::core::models::Net;
-use crate::core::seed::{mix_seed, stream};
 use crate::core::study::Study;
 
 /// A new run, or the continuation of an interrupted one.
@@ -263,8 +262,6 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
     let seconds_before = progress.seconds;
     for epoch in progress.epochs_completed..config.epochs {
         let epoch_start = Instant::now();
-        // dropout masks depend on the epoch only, so a resumed run repeats them exactly
-        device.device.seed(mix_seed(config.seed, stream::INIT * 1000 + epoch as u64));
         let samples = epoch_samples(&study, &split.train, config.prior, config.views_per_candidate, epoch, config.seed);
         let iterations = samples.len().div_ceil(config.batch);
         let loader = Prefetcher::start(source.clone(), samples, config.batch, config.prefetch, Purpose::Train)
@@ -275,6 +272,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
             epoch,
             iterations,
             first_global_iteration: progress.global_iteration,
+            seed: config.seed,
             lr: config.lr_at(epoch),
             lr_multiplier: &multiplier,
         };

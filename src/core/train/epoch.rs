@@ -12,6 +12,7 @@ use super::events::{IterationMetrics, TrainControl};
 use super::sgd::Sgd;
 use crate::core::dataset::{Batch, Prefetcher};
 use crate::core::models::Net;
+use crate::core::seed::{mix_seed, stream, with_backend_rng};
 
 /// Why an epoch ended early.
 #[derive(Debug, PartialEq)]
@@ -76,6 +77,9 @@ pub struct EpochParams<'a> {
     pub epoch: usize,
     pub iterations: usize,
     pub first_global_iteration: usize,
+    /// The run's seed: each iteration's dropout masks derive from it and the global iteration,
+    /// so a resumed run repeats them exactly.
+    pub seed: u64,
     pub lr: f64,
     pub lr_multiplier: &'a dyn Fn(&str) -> f64,
 }
@@ -119,8 +123,10 @@ pub fn train_epoch(
         let lr = params.lr;
         let multiplier = params.lr_multiplier;
         let snapshot = model.clone();
+        let dropout_seed =
+            mix_seed(mix_seed(params.seed, stream::DROPOUT), (params.first_global_iteration + iteration) as u64);
         let step = catch_unwind(AssertUnwindSafe(|| {
-            let logits = model.forward(x); // [n, classes]
+            let logits = with_backend_rng(params.device, dropout_seed, || model.forward(x)); // [n, classes]
             let loss = loss_fn.forward(logits.clone(), y.clone());
             let loss_value: f64 = loss.clone().into_scalar::<f32>().into();
             if !loss_value.is_finite() {

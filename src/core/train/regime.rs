@@ -47,8 +47,7 @@ impl ModuleVisitor for Visit {
 /// Builds the network of a run with seeded initial weights, loads pretrained weights for `tl`
 /// and `imnet`, and freezes the backbone for `imnet`.
 pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&str)) -> Result<Net, String> {
-    device.seed(mix_seed(config.seed, stream::INIT));
-    let mut net = config.model.build(config.classes, device);
+    let mut net = config.model.build_seeded(config.classes, device, mix_seed(config.seed, stream::INIT));
     let mut visit = Visit { kind: config.model, path: ParamPath::default(), classifier: Vec::new() };
     net.visit(&mut visit);
     if config.regime != Regime::Ri {
