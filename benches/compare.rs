@@ -6,8 +6,10 @@
 //!   against nibabel (`nibabel_load_bench.py`);
 //! * sampling: 1000 random 2.5D views of 64×64×3 from that volume, trilinear and cubic B-spline,
 //!   against `scipy.ndimage.map_coordinates` (`sample_views_scipy.py`, same views);
-//! * training: SGD steps of cifarnet (batch 50), alexnet-l (128) and googlenet-l (64) on burn's
-//!   CPU backend against PyTorch (`train_step_torch.py`, same models and optimiser);
+//! * training: SGD steps of cifarnet (batch 50), alexnet-l (128) and googlenet-l (64) on the
+//!   default device (burn-wgpu on a GPU, else burn's CPU backend) against PyTorch
+//!   (`train_step_torch.py`, same models and optimiser, CUDA when cadet found a GPU), each model
+//!   in its own process, with its peak resident memory;
 //! * slices: extracting and windowing one displayed slice of the big volume on the CPU.
 //!
 //! Python comes from `$CADET_PYTHON` (default `python3`) and needs nibabel, scipy and torch.
@@ -22,7 +24,7 @@ use burn::prelude::*;
 use cadet::core::models::ModelKind;
 use cadet::core::nifti::read_nifti;
 use cadet::core::sampling::{Interpolation, Plane, SliceGeometry, ViewProtocol, ViewSampler, ViewSpec};
-use cadet::core::train::{Sgd, SgdConfig};
+use cadet::core::train::{DeviceChoice, Sgd, SgdConfig, TrainDevice, select_device};
 use cadet::core::window::WindowPreset;
 use glam::DVec3;
 use rayon::prelude::*;
@@ -182,48 +184,121 @@ fn sampling(results: &mut Value) {
     results["sampling"] = Value::Array(out);
 }
 
+/// Set in a child process of this bench: time one model's training steps ("model:batch:steps"),
+/// print images/s and peak memory as JSON, and exit. Each model runs in its own process, like
+/// the Python reference, so each peak is that model's own.
+const TRAIN_CHILD: &str = "CADET_BENCH_TRAIN_CHILD";
+
+/// Images per second of `steps` SGD steps (after one warm-up step) on the default training
+/// device (the GPU when there is one, else burn's CPU backend), and that device's description.
+fn train_steps(kind: ModelKind, batch: usize, steps: usize) -> (f64, String) {
+    let TrainDevice { device, description } = match select_device(DeviceChoice::Auto) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("{why}");
+            std::process::exit(2);
+        }
+    };
+    device.seed(1);
+    let mut model = kind.build(2, &device);
+    let s = kind.input_size();
+    let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, weight_decay: 0.0005 });
+    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
+    let mut step = |model: cadet::core::models::Net| {
+        let x = Tensor::<4>::random([batch, 3, s, s], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let y = Tensor::<1, Int>::from_data(
+            TensorData::new((0..batch as i64).map(|i| i % 2).collect::<Vec<_>>(), [batch]),
+            &device,
+        );
+        let loss = loss_fn.forward(model.forward(x), y);
+        let _: f32 = loss.clone().into_scalar();
+        let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
+        sgd.step(model, &|_| 0.01, grads)
+    };
+    model = step(model);
+    let t = Instant::now();
+    for _ in 0..steps {
+        model = step(model);
+    }
+    drop(model);
+    ((steps * batch) as f64 / t.elapsed().as_secs_f64(), description)
+}
+
+/// The process's peak resident set (VmHWM), in MiB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn train_child(spec: &str) {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let parsed = match parts[..] {
+        [name, batch, steps] => ModelKind::from_name(name).zip(batch.parse().ok()).zip(steps.parse().ok()),
+        _ => None,
+    };
+    let Some(((kind, batch), steps)) = parsed else {
+        eprintln!("{TRAIN_CHILD}={spec}: expected model:batch:steps");
+        std::process::exit(2);
+    };
+    let (rate, device) = train_steps(kind, batch, steps);
+    println!("{}", json!({"images_per_second": rate, "peak_rss_mb": peak_rss_mb(), "device": device}));
+}
+
+/// Runs `train_child` for one model in a fresh process of this bench.
+fn cadet_training(kind: ModelKind, batch: usize, steps: usize) -> Option<Value> {
+    let out = Command::new(std::env::current_exe().ok()?)
+        .env(TRAIN_CHILD, format!("{}:{batch}:{steps}", kind.name()))
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!("training child for {} failed: {}", kind.name(), String::from_utf8_lossy(&out.stderr));
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout).lines().last().and_then(|l| serde_json::from_str(l).ok())
+}
+
 fn training(results: &mut Value) {
     let mut out = Vec::new();
     for (kind, batch) in [(ModelKind::Cifarnet, 50usize), (ModelKind::AlexnetL, 128), (ModelKind::GooglenetL, 64)] {
-        let device = Device::flex().autodiff();
-        device.seed(1);
-        let mut model = kind.build(2, &device);
-        let s = kind.input_size();
-        let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, weight_decay: 0.0005 });
-        let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
         let steps = if kind == ModelKind::Cifarnet { 20 } else { 3 };
-        let mut step = |model: cadet::core::models::Net| {
-            let x = Tensor::<4>::random([batch, 3, s, s], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
-            let y = Tensor::<1, Int>::from_data(
-                TensorData::new((0..batch as i64).map(|i| i % 2).collect::<Vec<_>>(), [batch]),
-                &device,
-            );
-            let loss = loss_fn.forward(model.forward(x), y);
-            let _: f32 = loss.clone().into_scalar();
-            let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
-            sgd.step(model, &|_| 0.01, grads)
-        };
-        model = step(model);
-        let t = Instant::now();
-        for _ in 0..steps {
-            model = step(model);
-        }
-        let rust = (steps * batch) as f64 / t.elapsed().as_secs_f64();
+        let rust = cadet_training(kind, batch, steps);
+        let rust_rate = rust.as_ref().and_then(|v| v["images_per_second"].as_f64());
+        let rust_mem = rust.as_ref().and_then(|v| v["peak_rss_mb"].as_f64());
+        let device = rust.as_ref().and_then(|v| v["device"].as_str().map(String::from)).unwrap_or_default();
+        // the reference runs where cadet ran: CUDA when cadet found a GPU
+        let torch_device = if device.starts_with("GPU") { "cuda" } else { "cpu" };
+        let (batch_arg, steps_arg) = (batch.to_string(), steps.to_string());
         let py = reference(
             "train_step_torch.py",
-            &["--model", kind.name(), "--batch", &batch.to_string(), "--steps", &steps.to_string(), "--warmup", "1"],
+            &[
+                "--model",
+                kind.name(),
+                "--batch",
+                &batch_arg,
+                "--steps",
+                &steps_arg,
+                "--warmup",
+                "1",
+                "--device",
+                torch_device,
+            ],
         );
         let py_rate = py.as_ref().and_then(|v| v["images_per_second"].as_f64());
         let py_mem = py.as_ref().and_then(|v| v["peak_rss_mb"].as_f64());
+        let py_cuda = py.as_ref().and_then(|v| v["peak_cuda_mb"].as_f64());
         println!(
-            "training {:<12} batch {batch:>3}  cadet {rust:.1} img/s  pytorch {} img/s  ratio {}",
+            "training {:<12} batch {batch:>3} on {device}  cadet {} img/s, peak {}  pytorch {} img/s, peak {}  ratio {}",
             kind.name(),
+            rust_rate.map_or("n/a".into(), |r| format!("{r:.1}")),
+            fmt(rust_mem, "MiB"),
             py_rate.map_or("n/a".into(), |r| format!("{r:.1}")),
-            ratio(Some(rust), py_rate)
+            fmt(py_mem, "MiB"),
+            ratio(rust_rate, py_rate)
         );
-        out.push(json!({"model": kind.name(), "batch": batch, "cadet_images_per_second": rust, "pytorch_images_per_second": py_rate,
-            "pytorch_peak_rss_mb": py_mem, "ratio": py_rate.map(|p| rust / p)}));
-        drop(model);
+        out.push(json!({"model": kind.name(), "batch": batch, "device": device, "torch_device": torch_device, "cadet_images_per_second": rust_rate,
+            "cadet_peak_rss_mb": rust_mem, "pytorch_images_per_second": py_rate, "pytorch_peak_rss_mb": py_mem, "pytorch_peak_cuda_mb": py_cuda,
+            "ratio": rust_rate.zip(py_rate).map(|(r, p)| r / p)}));
     }
     results["training"] = Value::Array(out);
 }
@@ -245,6 +320,10 @@ fn slices(results: &mut Value) {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var(TRAIN_CHILD) {
+        train_child(&spec);
+        return;
+    }
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let wanted = |name: &str| args.is_empty() || args.iter().any(|a| a == name);
     let mut results = json!({"cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)});
