@@ -12,8 +12,8 @@ NIfTI affine as nibabel reports it, img.affine):
     o(k) = ((k + 0.5) / N - 0.5) * F            k = 0 .. N-1
     e1, e2, e3 = columns of the rotation R
 
-    channel 0 (axial):    p(r, q) = p0 + o(q) e1 - o(r) e2
-    channel 1 (coronal):  p(r, q) = p0 + o(q) e1 - o(r) e3
+    channel 0 (axial):    p(r, q) = p0 - o(q) e1 - o(r) e2
+    channel 1 (coronal):  p(r, q) = p0 - o(q) e1 - o(r) e3
     channel 2 (sagittal): p(r, q) = p0 - o(q) e2 - o(r) e3
 
 Each point is mapped to continuous voxel coordinates with inv(affine) (voxel
@@ -126,8 +126,8 @@ def view_world_points(view, n):
     # For each channel: the world direction that the column index q moves
     # along, and the one the row index r moves along.
     plane_axes = [
-        (e1, -e2),   # axial
-        (e1, -e3),   # coronal
+        (-e1, -e2),  # axial
+        (-e1, -e3),  # coronal
         (-e2, -e3),  # sagittal
     ]
     pts = np.empty((3, n, n, 3), dtype=np.float64)

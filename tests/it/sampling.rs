@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use cadet::core::geometry::{Affine, random_rotation};
 use cadet::core::nifti::read_nifti;
-use cadet::core::sampling::{Interpolation, OUTSIDE_HU, ViewProtocol, ViewSampler, ViewSpec};
+use cadet::core::sampling::{Interpolation, OUTSIDE_HU, Plane, SliceGeometry, ViewProtocol, ViewSampler, ViewSpec};
 use cadet::core::volume::{Volume, Voxels};
 use glam::{DMat3, DMat4, DVec3, DVec4};
 use rand::SeedableRng;
@@ -91,12 +91,13 @@ fn a_bright_voxel_appears_where_the_formula_says_in_each_channel() {
         let bright = |view: &[f32]| -> Vec<(usize, usize, usize)> {
             (0..3 * n * n).filter(|i| view[*i] > 0.0).map(|i| (i / (n * n), (i % (n * n)) / n, i % n)).collect()
         };
-        // view centre 1 mm towards the patient's right (+x): the voxel sits at o(q) = −1, one
-        // column left of centre, in axial and coronal; the sagittal plane misses it
+        // view centre 1 mm towards the patient's right (+x): the voxel lies to the patient's
+        // left of it, at o(q) = +1, one column right of centre (radiological convention) in
+        // axial and coronal; the sagittal plane misses it
         let spec = ViewSpec { center_world_mm: (w + DVec3::X).to_array(), ..ViewSpec::axial(w, 5.0) };
         let view = sampler.sample(&spec, n);
-        assert_eq!(bright(&view), vec![(0, 2, 1), (1, 2, 1)]);
-        assert_eq!(at(&view, 0, 2, 1), 1000.0);
+        assert_eq!(bright(&view), vec![(0, 2, 3), (1, 2, 3)]);
+        assert_eq!(at(&view, 0, 2, 3), 1000.0);
         // 1 mm anterior: one row down in axial (anterior is up), one column right in sagittal
         let spec = ViewSpec { center_world_mm: (w + DVec3::Y).to_array(), ..ViewSpec::axial(w, 5.0) };
         assert_eq!(bright(&sampler.sample(&spec, n)), vec![(0, 3, 2), (2, 2, 3)]);
@@ -121,13 +122,52 @@ fn identity_rotation_reproduces_axis_aligned_slices() {
         for r in 0..n {
             for q in 0..n {
                 let (dq, dr) = (q as i64 - 2, r as i64 - 2);
-                let axial = volume.hu_at(i0 as i64 + dq, j0 as i64 - dr, k0 as i64).unwrap();
-                let coronal = volume.hu_at(i0 as i64 + dq, j0 as i64, k0 as i64 - dr).unwrap();
+                let axial = volume.hu_at(i0 as i64 - dq, j0 as i64 - dr, k0 as i64).unwrap();
+                let coronal = volume.hu_at(i0 as i64 - dq, j0 as i64, k0 as i64 - dr).unwrap();
                 let sagittal = volume.hu_at(i0 as i64, j0 as i64 - dq, k0 as i64 - dr).unwrap();
                 let tol = if interp == Interpolation::Linear { 0.0 } else { 1e-2 };
                 assert!((view[r * n + q] - axial).abs() <= tol, "{interp:?} axial {r},{q}");
                 assert!((view[n * n + r * n + q] - coronal).abs() <= tol, "{interp:?} coronal {r},{q}");
                 assert!((view[2 * n * n + r * n + q] - sagittal).abs() <= tol, "{interp:?} sagittal {r},{q}");
+            }
+        }
+    }
+}
+
+#[test]
+fn identity_views_read_like_the_viewers_display_slices() {
+    // An asymmetric volume (every voxel different), stored in RAS order and in a permuted LPS
+    // order (voxel axes along −y, −x, +z), 2 mm voxels. With R = identity and a field of view of
+    // 2·N mm each view pixel lands on one voxel centre, so the view's channels must equal the
+    // viewer's axial, coronal and sagittal display slices (SliceGeometry::extract, the code that
+    // feeds the tri-planar view) cut to the same N×N window around the centre.
+    let dims = [11, 9, 7];
+    let values: Vec<i16> = (0..dims.iter().product::<usize>()).map(|i| (i as i16) * 3 - 600).collect();
+    let layouts = [
+        Affine::from_rows([[2.0, 0.0, 0.0, -10.0], [0.0, 2.0, 0.0, -8.0], [0.0, 0.0, 2.0, -6.0]]).unwrap(),
+        Affine::from_rows([[0.0, -2.0, 0.0, 8.0], [-2.0, 0.0, 0.0, 10.0], [0.0, 0.0, 2.0, -6.0]]).unwrap(),
+    ];
+    for affine in layouts {
+        let volume = Arc::new(Volume::new(dims, affine, Voxels::I16(values.clone())).unwrap());
+        let voxel = DVec3::new(5.0, 4.0, 3.0);
+        let center = affine.world_from_voxel_point(voxel);
+        let n = 3;
+        let view =
+            ViewSampler::new(volume.clone(), Interpolation::Linear).sample(&ViewSpec::axial(center, 2.0 * n as f64), n);
+        for (channel, plane) in Plane::ALL.into_iter().enumerate() {
+            let g = SliceGeometry::new(&volume, plane);
+            let (col0, row0, slice) = g.screen_of(voxel);
+            let display = g.extract(&volume, slice as usize);
+            for r in 0..n {
+                for q in 0..n {
+                    let row = row0 as usize + r - n / 2;
+                    let col = col0 as usize + q - n / 2;
+                    assert_eq!(
+                        view[channel * n * n + r * n + q],
+                        display[row * g.width + col],
+                        "{plane:?} ({r},{q}) with affine {affine:?}"
+                    );
+                }
             }
         }
     }

@@ -5,12 +5,15 @@
 //!
 //! ```text
 //! o(k) = ((k + 0.5) / N − 0.5) · F
-//! channel 0, axial:     p(r, q) = p0 + o(q)·e1 − o(r)·e2
-//! channel 1, coronal:   p(r, q) = p0 + o(q)·e1 − o(r)·e3
+//! channel 0, axial:     p(r, q) = p0 − o(q)·e1 − o(r)·e2
+//! channel 1, coronal:   p(r, q) = p0 − o(q)·e1 − o(r)·e3
 //! channel 2, sagittal:  p(r, q) = p0 − o(q)·e2 − o(r)·e3
 //! ```
 //!
-//! With R = identity these are the radiological axial, coronal and sagittal planes.
+//! With R = identity these are the viewer's planes in radiological convention: columns run
+//! towards the patient's left (axial, coronal) or posterior (sagittal), rows downwards
+//! (posterior, inferior), so a view's tiles read like the tri-planar viewer beside them.
+//! Views logged by earlier versions used +o(q)·e1 in channels 0 and 1 (mirrored left–right).
 
 use glam::{DMat3, DMat4, DVec3};
 use serde::{Deserialize, Serialize};
@@ -51,7 +54,7 @@ impl ViewSpec {
     pub fn plane_axes(&self) -> [(DVec3, DVec3); 3] {
         let r = self.rotation_matrix();
         let (e1, e2, e3) = (r.x_axis, r.y_axis, r.z_axis);
-        [(e1, -e2), (e1, -e3), (-e2, -e3)]
+        [(-e1, -e2), (-e1, -e3), (-e2, -e3)]
     }
 
     /// World position of pixel (row, col) of a channel in an N-pixel view.
