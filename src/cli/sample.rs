@@ -12,9 +12,11 @@ use rayon::prelude::*;
 
 use super::progress::bar;
 use crate::core::atomic::write_atomically;
+use crate::core::dataset::{Purpose, candidate_stream};
 use crate::core::nifti::read_nifti;
 use crate::core::raster::RgbaImage;
 use crate::core::sampling::{FovChoice, Interpolation, ViewProtocol, ViewSampler, ViewSpec, resize_bilinear};
+use crate::core::seed::mix_seed;
 use crate::core::window::WindowSpec;
 
 #[derive(Debug, Args)]
@@ -33,9 +35,14 @@ pub struct SampleArgs {
     /// Shift of the single view (mm): DX,DY,DZ.
     #[arg(long, allow_hyphen_values = true)]
     pub shift: Option<String>,
-    /// A CSV with a header holding at least candidate,x,y,z (RAS mm).
+    /// A CSV with a header holding at least patient,candidate,x,y,z (RAS mm; candidate is the
+    /// candidate's number within its patient, as `cadet study --candidates` writes it).
     #[arg(long)]
     pub candidates: Option<PathBuf>,
+    /// Which of a training run's view streams (with the run's --seed) the random views come
+    /// from, so they are exactly the views that run trains, validates or evaluates on.
+    #[arg(long, value_enum, default_value_t = ViewStream::Train)]
+    pub stream: ViewStream,
     /// Random views per candidate (at most 200).
     #[arg(long, default_value_t = 10)]
     pub views: usize,
@@ -100,7 +107,10 @@ fn render(sampler: &ViewSampler, spec: &ViewSpec, args: &SampleArgs) -> Vec<f32>
 
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     if !(1..=1024).contains(&args.size) {
-        bail!("--size must be 1 to 1024");
+        bail!("--size must be 1 to 1024, got {}", args.size);
+    }
+    if let Some(n) = args.sample_size.filter(|n| !(1..=1024).contains(n)) {
+        bail!("--sample-size must be 1 to 1024, got {n}");
     }
     let volume = Arc::new(read_nifti(&args.volume).context("cannot read the volume")?.volume);
     let sampler = ViewSampler::new(volume, args.interp);
@@ -155,9 +165,28 @@ fn single(sampler: &ViewSampler, center: &str, args: &SampleArgs) -> anyhow::Res
     Ok(())
 }
 
+/// The view streams of a run, for the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ViewStream {
+    Train,
+    Validate,
+    Evaluate,
+}
+
+impl From<ViewStream> for Purpose {
+    fn from(s: ViewStream) -> Purpose {
+        match s {
+            ViewStream::Train => Purpose::Train,
+            ViewStream::Validate => Purpose::Validate,
+            ViewStream::Evaluate => Purpose::Evaluate,
+        }
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct CandidateRow {
-    candidate: String,
+    patient: String,
+    candidate: usize,
     x: f64,
     y: f64,
     z: f64,
@@ -181,17 +210,18 @@ fn many(sampler: &ViewSampler, csv_path: &Path, args: &SampleArgs) -> anyhow::Re
         .trim(csv::Trim::All)
         .from_path(csv_path)
         .with_context(|| format!("cannot read {}", csv_path.display()))?;
-    let rows: Vec<CandidateRow> = reader
-        .deserialize()
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("{}: expected columns candidate,x,y,z", csv_path.display()))?;
+    let rows: Vec<CandidateRow> = reader.deserialize().collect::<Result<_, _>>().with_context(|| {
+        format!("{}: expected columns patient,candidate,x,y,z (candidate: a number)", csv_path.display())
+    })?;
+    let view_seed = mix_seed(args.seed, Purpose::from(args.stream).stream());
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let specs: Vec<(usize, u64, ViewSpec)> = rows
         .iter()
         .enumerate()
         .flat_map(|(i, r)| {
             let center = DVec3::new(r.x, r.y, r.z);
-            (0..args.views as u64).map(move |k| (i, k, protocol.draw(args.seed, i as u64, k, center)))
+            let key = candidate_stream(&r.patient, r.candidate);
+            (0..args.views as u64).map(move |k| (i, k, protocol.draw(view_seed, key, k, center)))
         })
         .collect();
     let n = args.size;
@@ -205,15 +235,15 @@ fn many(sampler: &ViewSampler, csv_path: &Path, args: &SampleArgs) -> anyhow::Re
     write_npy(&args.out.join("views.npy"), &[specs.len() as u64, 3, n as u64, n as u64], &data)?;
     let table = args.out.join("views.csv");
     write_atomically(&table, |w| {
-        writeln!(w, "candidate,view,center_x,center_y,center_z,shift_x,shift_y,shift_z,fov_mm,r11,r12,r13,r21,r22,r23,r31,r32,r33")?;
+        writeln!(w, "patient,candidate,view,center_x,center_y,center_z,shift_x,shift_y,shift_z,fov_mm,r11,r12,r13,r21,r22,r23,r31,r32,r33")?;
         for (i, k, s) in &specs {
             let r = s.rotation;
             let c = s.center_world_mm;
             let t = s.shift_mm;
             writeln!(
                 w,
-                "{},{k},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                rows[*i].candidate, c[0], c[1], c[2], t[0], t[1], t[2], s.fov_mm, r[0][0], r[0][1], r[0][2], r[1][0], r[1][1], r[1][2], r[2][0], r[2][1], r[2][2]
+                "{},{},{k},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                rows[*i].patient, rows[*i].candidate, c[0], c[1], c[2], t[0], t[1], t[2], s.fov_mm, r[0][0], r[0][1], r[0][2], r[1][0], r[1][1], r[1][2], r[2][0], r[2][1], r[2][2]
             )?;
         }
         Ok(())

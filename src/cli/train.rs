@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// Pretrained weights for the tl and imnet regimes.
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// Load the pretrained tensors whose shapes fit and list the others (e.g. ImageNet AlexNet
+    /// weights for alexnet-l), instead of refusing weights that do not fit completely.
+    #[arg(long)]
+    pub partial_weights: bool,
     #[arg(long)]
     pub folds: Option<usize>,
     #[arg(long)]
@@ -122,6 +126,9 @@ impl RunArgs {
         );
         if self.weights.is_some() {
             c.weights = self.weights.clone();
+        }
+        if self.partial_weights {
+            c.partial_weights = true;
         }
         if self.input_size.is_some() {
             c.input_size = self.input_size;

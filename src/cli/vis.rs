@@ -81,13 +81,20 @@ pub struct DeconvArgs {
     pub npy: Option<PathBuf>,
 }
 
+/// Largest `--scale` of `cadet deconv`, and the largest tile it draws (pixels per side).
+const MAX_DECONV_SCALE: usize = 32;
+const MAX_DECONV_TILE_PX: usize = 2048;
+
 pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
     if args.layer != "pool5" && args.layer != "last-pool" {
         bail!("--layer {}: cadet projects from the last pooling layer (pool5)", args.layer);
     }
     let c: Vec<f64> =
         args.center.split(',').map(|v| v.trim().parse()).collect::<Result<_, _>>().context("--center must be X,Y,Z")?;
-    anyhow::ensure!(c.len() == 3, "--center must be X,Y,Z");
+    anyhow::ensure!(c.len() == 3 && c.iter().all(|v| v.is_finite()), "--center must be X,Y,Z");
+    anyhow::ensure!(args.fov > 0.0 && args.fov.is_finite(), "--fov must be a positive number of mm");
+    anyhow::ensure!((1..=MAX_DECONV_SCALE).contains(&args.scale), "--scale must be 1 to {MAX_DECONV_SCALE}");
+    anyhow::ensure!((1..=64).contains(&args.top), "--top must be 1 to 64");
     let run = RunDir::open(&args.run)?;
     let config = run.read_config()?;
     let device = Device::flex();
@@ -100,6 +107,13 @@ pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
     let sampler = ViewSampler::new(volume, config.interpolation);
     let spec = ViewSpec::axial(DVec3::new(c[0], c[1], c[2]), args.fov);
     let n = pipeline.input_size;
+    anyhow::ensure!(
+        n * args.scale <= MAX_DECONV_TILE_PX,
+        "--scale {}: {n}-pixel inputs would make {}-pixel tiles; at most {MAX_DECONV_TILE_PX} (use --scale {} or less)",
+        args.scale,
+        n * args.scale,
+        (MAX_DECONV_TILE_PX / n).max(1)
+    );
     let mut input = vec![0f32; 3 * n * n];
     pipeline.render_into(&sampler, &spec, None, &mut input);
     let x = Tensor::<4>::from_data(TensorData::new(input.clone(), [1, 3, n, n]), &device); // [1, 3, n, n]
@@ -109,7 +123,7 @@ pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
     let units = match args.unit {
         Some(u) if u < ch => vec![u],
         Some(u) => bail!("--unit {u}: the layer has {ch} units"),
-        None => top_units(&maps, [ch, h, w], args.top.max(1)),
+        None => top_units(&maps, [ch, h, w], args.top),
     };
     let recons: Vec<Vec<f32>> = units
         .iter()
@@ -117,9 +131,8 @@ pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     // one picture: input | pool maps, then per unit reconstruction | overlay
     let input_rgb = RgbaImage::from_rgb_planes(&input.iter().map(|v| v * 0.25 + 0.5).collect::<Vec<_>>(), n);
-    let scale = args.scale.max(1);
-    let grid = activation_grid(&maps, [ch, h, w], &units, (n * scale / (h * 6)).max(2));
-    let tile = n * scale;
+    let grid = activation_grid(&maps, [ch, h, w], &units, (n * args.scale / (h * 6)).max(2));
+    let tile = n * args.scale;
     let width = 2 * tile + 12;
     let height = tile.max(grid.height) + 6 + units.len() * (tile + 6);
     let mut canvas = RgbaImage::new(width.max(tile + grid.width + 12), height);

@@ -9,6 +9,7 @@ mod nifti_bad_input;
 mod nifti_real;
 mod nifti_roundtrip;
 mod pretrained;
+mod rough_edges;
 mod sampling;
 mod synth;
 mod train;

@@ -92,3 +92,32 @@ fn a_wrong_file_is_reported_tensor_by_tensor() {
         Err(PretrainedError::Format { .. })
     ));
 }
+
+#[test]
+fn a_refused_load_leaves_the_network_as_it_was_and_partial_loads_what_fits() {
+    // torchvision AlexNet weights for the paper's reduced alexnet-l: the convolutions have the
+    // same shapes, fc6 does not (256·4·4 inputs instead of 256·6·6)
+    let device = Device::flex();
+    let path = fixture("alexnet-torchvision-random.pth");
+    let mut net = ModelKind::AlexnetL.build(2, &device);
+    let Net::AlexNet(initial) = &net else { panic!("an AlexNet") };
+    let conv1: Vec<f32> = initial.conv1.weight.val().try_into_vec_as().unwrap();
+    let fc6: Vec<f32> = initial.fc6.weight.val().try_into_vec_as().unwrap();
+    let err = load_weights(&mut net, ModelKind::AlexnetL, &path, LoadOptions::default()).unwrap_err();
+    assert!(matches!(err, PretrainedError::Mismatch { .. }), "{err}");
+    assert!(err.to_string().contains("fc6.weight"), "the tensor that does not fit is named: {err}");
+    assert!(err.to_string().contains("--partial-weights"), "the way forward is named: {err}");
+    let Net::AlexNet(after) = &net else { panic!("an AlexNet") };
+    let unchanged: Vec<f32> = after.conv1.weight.val().try_into_vec_as().unwrap();
+    assert_eq!(unchanged, conv1, "refused means untouched: conv1 keeps its initial weights");
+
+    let partial = LoadOptions { allow_partial: true, ..LoadOptions::default() };
+    let report = load_weights(&mut net, ModelKind::AlexnetL, &path, partial).unwrap();
+    assert!(report.applied.iter().any(|p| p == "conv2.weight"), "{}", report.describe());
+    assert!(report.mismatched.iter().any(|m| m.contains("fc6")), "{}", report.describe());
+    let Net::AlexNet(loaded) = &net else { panic!("an AlexNet") };
+    // the fixture's features.3.weight[5,1,2,3], as in the full AlexNet test
+    assert_eq!(value(loaded.conv2.weight.val(), [5, 1, 2, 3]), 1.227_079_4);
+    let kept: Vec<f32> = loaded.fc6.weight.val().try_into_vec_as().unwrap();
+    assert_eq!(kept, fc6, "a mis-shaped tensor keeps its initialisation");
+}

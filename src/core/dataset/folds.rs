@@ -57,6 +57,15 @@ pub fn split_patients(
     let assignment = assign_folds(study, folds, seed);
     let test: Vec<usize> = (0..assignment.len()).filter(|&i| assignment[i] == fold - 1).collect();
     let mut rest: Vec<usize> = (0..assignment.len()).filter(|&i| assignment[i] != fold - 1).collect();
+    if rest.len() < 2 {
+        return Err(DatasetError::Invalid(format!(
+            "fold {fold}: {} patients in {folds} folds put {} in the test fold and leave {} for training and \
+             validation, which need at least 2 (one each); add patients or use fewer folds",
+            study.patients.len(),
+            test.len(),
+            rest.len()
+        )));
+    }
     rest.sort_by(|&a, &b| study.patients[a].id.cmp(&study.patients[b].id));
     rest.shuffle(&mut rng_for(seed, &[stream::FOLDS, 1000 + fold as u64]));
     // interleave regions (first of each region, then second, ...) so that validation patients
@@ -145,5 +154,11 @@ mod tests {
         assert!(split_patients(&s, 3, 4, 0.2, 1).is_err());
         assert!(split_patients(&s, 1, 1, 0.2, 1).is_err());
         assert!(split_patients(&s, 4, 1, 0.2, 1).is_err());
+        // three patients in two folds: one fold tests two (the two MED) and leaves one patient,
+        // too few to both train and validate; the message says so with the counts
+        let short = (1..=2).find_map(|f| split_patients(&s, 2, f, 0.2, 1).err()).expect("one fold is too small");
+        let message = short.to_string();
+        assert!(message.contains("3 patients in 2 folds put 2 in the test fold and leave 1"), "{message}");
+        assert!(message.contains("at least 2"), "{message}");
     }
 }

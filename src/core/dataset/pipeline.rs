@@ -51,7 +51,8 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn stream(self) -> u64 {
+    /// The run's seed stream these views are drawn from.
+    pub fn stream(self) -> u64 {
         match self {
             Purpose::Train => stream::AUGMENT,
             Purpose::Validate => stream::VALIDATION_VIEWS,

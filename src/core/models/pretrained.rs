@@ -166,8 +166,33 @@ fn report_from(kind: ModelKind, result: &ApplyResult, keep_classifier: bool) -> 
 }
 
 /// Loads weights into `net` from `path` (see [`LoadOptions`]). Missing or mis-shaped tensors are
-/// an error unless `allow_partial`.
+/// an error unless `allow_partial`; on any error `net` is left as it was (the weights are applied
+/// to a copy, which replaces `net` only once the load is accepted).
 pub fn load_weights(
+    net: &mut Net,
+    kind: ModelKind,
+    path: &Path,
+    options: LoadOptions,
+) -> Result<LoadReport, PretrainedError> {
+    let mut candidate = net.clone();
+    let report = apply_weights(&mut candidate, kind, path, options)?;
+    if !report.is_complete() && !options.allow_partial {
+        return Err(PretrainedError::Mismatch {
+            path: path.to_path_buf(),
+            model: kind.name().into(),
+            report: format!(
+                "{}
+(--partial-weights loads the tensors that fit)",
+                report.describe()
+            ),
+        });
+    }
+    *net = candidate;
+    Ok(report)
+}
+
+/// Applies whatever tensors of `path` fit to `net` and reports what happened.
+fn apply_weights(
     net: &mut Net,
     kind: ModelKind,
     path: &Path,
@@ -211,13 +236,5 @@ pub fn load_weights(
     } else {
         return Err(PretrainedError::Format { path: path.to_path_buf() });
     };
-    let report = report_from(kind, &result, options.keep_classifier);
-    if !report.is_complete() && !options.allow_partial {
-        return Err(PretrainedError::Mismatch {
-            path: path.to_path_buf(),
-            model: kind.name().into(),
-            report: report.describe(),
-        });
-    }
-    Ok(report)
+    Ok(report_from(kind, &result, options.keep_classifier))
 }

@@ -56,6 +56,11 @@ pub struct TrainConfig {
     pub regime: Regime,
     /// Pretrained weights for `tl` and `imnet`.
     pub weights: Option<PathBuf>,
+    /// Load every pretrained tensor whose shape matches and list the others, instead of
+    /// refusing weights that do not fit the model completely (e.g. ImageNet AlexNet weights for
+    /// the reduced alexnet-l).
+    #[serde(default)]
+    pub partial_weights: bool,
     pub classes: usize,
     pub folds: usize,
     /// The test fold, 1-based.
@@ -102,6 +107,7 @@ impl TrainConfig {
             model,
             regime: Regime::Ri,
             weights: None,
+            partial_weights: false,
             classes: 2,
             folds: 3,
             fold: 1,
@@ -127,6 +133,16 @@ impl TrainConfig {
             device: DeviceChoice::Auto,
             prefetch: 4,
         }
+    }
+
+    /// The same configuration with the study, weights and runs folder as absolute paths (what
+    /// a run directory records), so that `eval`, `--resume` and the workbench find them from
+    /// any working directory.
+    pub fn with_absolute_paths(mut self) -> std::io::Result<Self> {
+        self.study = std::path::absolute(&self.study)?;
+        self.runs_dir = std::path::absolute(&self.runs_dir)?;
+        self.weights = self.weights.as_deref().map(std::path::absolute).transpose()?;
+        Ok(self)
     }
 
     /// The learning rate of epoch `epoch` (0-based) under the step schedule.

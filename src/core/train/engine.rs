@@ -77,7 +77,9 @@ struct Job {
 fn prepare(start: Start) -> Result<Job, TrainError> {
     match start {
         Start::New(config) => {
-            let config = *config;
+            let config = config
+                .with_absolute_paths()
+                .map_err(|e| TrainError::Setup(format!("cannot resolve the run's paths: {e}")))?;
             config.validate().map_err(TrainError::Setup)?;
             let run = RunDir::create(&config.runs_dir, &config.name)?;
             run.write_config(&config)?;
@@ -152,8 +154,15 @@ fn check_positives(study: &Study, split: &Split, fold: usize) -> Result<(), Stri
         let positives: usize = patients.iter().map(|&p| study.patients[p].positives()).sum();
         if positives == 0 {
             return Err(format!(
-                "fold {fold}: the {set} patients ({}) have no positive candidates",
-                names(study, patients).join(", ")
+                "fold {fold}: the {} {set} patient(s) ({}) have no positive candidates; of {} patients, {} are in \
+                 the test fold, {} train and {} validate: every set needs a patient with a true node (more \
+                 patients, fewer folds, or another seed)",
+                patients.len(),
+                names(study, patients).join(", "),
+                study.patients.len(),
+                split.test.len(),
+                split.train.len(),
+                split.val.len()
             ));
         }
     }
@@ -193,16 +202,36 @@ struct Failure {
 }
 
 impl Failure {
-    /// A panic of the training thread: out of memory when the message says so (burn and cubecl
-    /// panic with the allocator's error), otherwise the message itself.
+    /// A panic of the training thread: out of memory when the message is one of the device's
+    /// out-of-memory errors (burn and cubecl panic with the allocator's error), otherwise the
+    /// message itself.
     fn from_panic(message: &str, batch: usize) -> Self {
-        if message.to_lowercase().contains("memory") {
+        if is_out_of_memory(message) {
             let message = format!("the device ran out of memory at batch size {batch}: lower the batch ({message})");
             Self { message, out_of_memory_batch: Some(batch) }
         } else {
             format!("the training thread failed: {message}").into()
         }
     }
+}
+
+/// The words of the out-of-memory errors a training step can panic with: cubecl's
+/// `IoError::OutOfMemory`, `IoError::BufferTooBig` and `LaunchError::OutOfMemory`, wgpu's
+/// `Error::OutOfMemory`, wgpu-core's `DeviceError::OutOfMemory`, and Vulkan's result codes as
+/// drivers report them.
+const OUT_OF_MEMORY_ERRORS: [&str; 7] = [
+    "out of device memory allocating",
+    "An out-of-memory error happened during launch",
+    "can't allocate buffer of size",
+    "Out of Memory",
+    "Not enough memory left",
+    "ERROR_OUT_OF_DEVICE_MEMORY",
+    "ERROR_OUT_OF_HOST_MEMORY",
+];
+
+/// Whether a panic message is a device out-of-memory error (and not merely about memory).
+fn is_out_of_memory(message: &str) -> bool {
+    OUT_OF_MEMORY_ERRORS.iter().any(|words| message.contains(words))
 }
 
 impl From<String> for Failure {
@@ -359,12 +388,26 @@ mod tests {
 
     #[test]
     fn a_panic_about_memory_is_an_out_of_memory_failure_at_the_batch() {
-        let oom = Failure::from_panic("Failed to allocate 1099511627776 bytes: out of device memory", 128);
+        let oom = Failure::from_panic("out of device memory allocating 1099511627776 bytes\n", 128);
         assert_eq!(oom.out_of_memory_batch, Some(128));
         assert!(oom.message.contains("batch size 128"), "{}", oom.message);
         assert!(oom.message.contains("1099511627776"), "the allocator's words are kept: {}", oom.message);
         let other = Failure::from_panic("index out of bounds", 128);
         assert_eq!(other.out_of_memory_batch, None);
         assert!(other.message.contains("index out of bounds"));
+        // the errors of wgpu, wgpu-core and cubecl's buffer limit, as they print
+        for message in [
+            "wgpu error: Out of Memory",
+            "Device error: Not enough memory left.",
+            "can't allocate buffer of size: 68719476736\n",
+            "An out-of-memory error happened during launch\nCaused by:\n  pool exhausted",
+            "vkAllocateMemory failed: ERROR_OUT_OF_DEVICE_MEMORY",
+        ] {
+            assert_eq!(Failure::from_panic(message, 64).out_of_memory_batch, Some(64), "{message}");
+        }
+        // panics that merely mention memory are not out-of-memory failures
+        for message in ["cannot map the volume cache: memory map failed", "shared memory exceeds the kernel's limit"] {
+            assert_eq!(Failure::from_panic(message, 64).out_of_memory_batch, None, "{message}");
+        }
     }
 }

@@ -53,7 +53,8 @@ pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&s
     if config.regime != Regime::Ri {
         let path =
             config.weights.as_deref().ok_or_else(|| format!("the {} regime needs --weights", config.regime.name()))?;
-        let report = load_weights(&mut net, config.model, path, LoadOptions::default()).map_err(|e| e.to_string())?;
+        let options = LoadOptions { keep_classifier: false, allow_partial: config.partial_weights };
+        let report = load_weights(&mut net, config.model, path, options).map_err(|e| e.to_string())?;
         log(&format!("pretrained weights from {}: {}", path.display(), report.describe()));
     }
     if config.regime == Regime::Imnet {

@@ -43,7 +43,9 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
     ui.heading("New run");
     if let Some(s) = study {
         panel.form.study = s.to_path_buf();
-        ui.label(egui::RichText::new(format!("study {}", s.display())).small());
+        let shown = std::path::absolute(s).unwrap_or_else(|_| s.to_path_buf());
+        ui.label(egui::RichText::new(format!("study {}", shown.display())).small())
+            .on_hover_text("runs record this absolute path, so they evaluate and resume from anywhere");
     }
     let f = &mut panel.form;
     egui::Grid::new("train-grid").num_columns(2).spacing([6.0, 4.0]).show(ui, |ui| {
@@ -80,6 +82,12 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
                     actions.choose_weights = true;
                 }
             });
+            ui.end_row();
+            ui.label("");
+            ui.checkbox(&mut f.partial_weights, "partial weights").on_hover_text(
+                "load the pretrained tensors whose shapes fit this model and list the others in the run's log \
+                 (e.g. ImageNet AlexNet weights for alexnet-l)",
+            );
             ui.end_row();
         }
         number(ui, "folds", &mut f.folds, 2..=10, 0.05);
