@@ -1,7 +1,7 @@
 //! `cadet eval` (score runs: one, a cross-validation, or an ensemble), `cadet froc` (FROC of a
 //! scores file) and `cadet report` (a table like the paper's Table II over evaluations).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
@@ -54,13 +54,46 @@ fn print_summary(report: &EvalReport) {
     };
     println!("{} patients, {} lesions, {} candidates", f.patients, f.lesions, f.candidates);
     println!("sensitivity at 3 FP/patient {:.3}{}", f.tpr_at_3fp, ci("3"));
-    println!("CPM {:.3}   ROC AUC {}", f.cpm, f.roc_auc.map_or("-".into(), |a| format!("{a:.3}")));
+    let cis = report.all.ci.as_ref();
+    println!(
+        "CPM (step) {:.3}{}   CPM (LUNA16) {}{}   ROC AUC {}",
+        f.cpm,
+        bracket(cis.map(|c| &c.cpm)),
+        fixed(f.cpm_luna16),
+        bracket(cis.and_then(|c| c.cpm_luna16.as_ref())),
+        f.roc_auc.map_or("-".into(), |a| format!("{a:.3}"))
+    );
     for (region, s) in &report.regions {
-        println!("  {region}: sensitivity at 3 FP/patient {:.3}, CPM {:.3}", s.froc.tpr_at_3fp, s.froc.cpm);
+        println!(
+            "  {region}: sensitivity at 3 FP/patient {:.3}, CPM (step) {:.3}, CPM (LUNA16) {}",
+            s.froc.tpr_at_3fp,
+            s.froc.cpm,
+            fixed(s.froc.cpm_luna16)
+        );
     }
     for fold in &report.folds {
-        println!("  {}: sensitivity at 3 FP/patient {:.3}, CPM {:.3}", fold.run, fold.froc.tpr_at_3fp, fold.froc.cpm);
+        println!(
+            "  {}: sensitivity at 3 FP/patient {:.3}, CPM (step) {:.3}, CPM (LUNA16) {}",
+            fold.run,
+            fold.froc.tpr_at_3fp,
+            fold.froc.cpm,
+            fixed(fold.froc.cpm_luna16)
+        );
     }
+    println!(
+        "(CPM (step): mean sensitivity reached at or below 1/8..8 FP/patient; CPM (LUNA16): the same, \
+         interpolated between operating points as the LUNA16 script does)"
+    );
+}
+
+/// A value to three decimals, or "-" when the report lacks it.
+fn fixed(value: Option<f64>) -> String {
+    value.map_or("-".into(), |v| format!("{v:.3}"))
+}
+
+/// " [lower, upper]" or nothing.
+fn bracket(interval: Option<&crate::core::eval::Interval>) -> String {
+    interval.map_or(String::new(), |i| format!(" [{:.3}, {:.3}]", i.lower, i.upper))
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
@@ -142,7 +175,14 @@ pub fn run_froc(args: &FrocArgs) -> anyhow::Result<()> {
             .map_or(String::new(), |i| format!("  [{:.3}, {:.3}]", i.lower, i.upper));
         println!("{key:>8} {:>12.3}{interval}", result.sensitivity_at.get(key).copied().unwrap_or(0.0));
     }
-    println!("CPM {:.3}  ROC AUC {}", result.cpm, result.roc_auc.map_or("-".into(), |a| format!("{a:.3}")));
+    println!(
+        "CPM (step) {:.3}{}  CPM (LUNA16) {}{}  ROC AUC {}",
+        result.cpm,
+        bracket(ci.as_ref().map(|c| &c.cpm)),
+        fixed(result.cpm_luna16),
+        bracket(ci.as_ref().and_then(|c| c.cpm_luna16.as_ref())),
+        result.roc_auc.map_or("-".into(), |a| format!("{a:.3}"))
+    );
     Ok(())
 }
 
@@ -153,6 +193,21 @@ pub struct ReportArgs {
     /// Also write the table as CSV.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+}
+
+/// One row of `cadet report`: an evaluation's figures for one region (or all).
+struct ReportRow {
+    model: String,
+    regime: String,
+    evaluation: String,
+    region: String,
+    auc: Option<f64>,
+    tpr_at_3fp: f64,
+    tpr_at_3fp_ci: Option<(f64, f64)>,
+    cpm_step: f64,
+    cpm_step_ci: Option<(f64, f64)>,
+    cpm_luna16: Option<f64>,
+    cpm_luna16_ci: Option<(f64, f64)>,
 }
 
 pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
@@ -166,74 +221,86 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
         let mut parts = vec![("ALL".to_string(), report.all.clone())];
         parts.extend(report.regions.iter().map(|(k, v)| (k.clone(), v.clone())));
         for (region, s) in parts {
-            let ci = |key: &str| s.ci.as_ref().and_then(|c| c.sensitivity_at.get(key)).map(|i| (i.lower, i.upper));
-            let cpm_ci = s.ci.as_ref().map(|c| (c.cpm.lower, c.cpm.upper));
-            rows.push((
-                report.model.clone(),
-                report.regime.clone(),
-                report.kind.clone(),
+            let pair = |i: &crate::core::eval::Interval| (i.lower, i.upper);
+            let ci = s.ci.as_ref();
+            rows.push(ReportRow {
+                model: report.model.clone(),
+                regime: report.regime.clone(),
+                evaluation: report.kind.clone(),
                 region,
-                s.froc.roc_auc,
-                s.froc.tpr_at_3fp,
-                ci("3"),
-                s.froc.cpm,
-                cpm_ci,
-            ));
+                auc: s.froc.roc_auc,
+                tpr_at_3fp: s.froc.tpr_at_3fp,
+                tpr_at_3fp_ci: ci.and_then(|c| c.sensitivity_at.get("3")).map(pair),
+                cpm_step: s.froc.cpm,
+                cpm_step_ci: ci.map(|c| pair(&c.cpm)),
+                cpm_luna16: s.froc.cpm_luna16,
+                cpm_luna16_ci: ci.and_then(|c| c.cpm_luna16.as_ref()).map(pair),
+            });
         }
     }
     let interval = |v: f64, ci: Option<(f64, f64)>| match ci {
         Some((l, u)) => format!("{v:.3} [{l:.3}, {u:.3}]"),
         None => format!("{v:.3}"),
     };
-    println!("| model | regime | evaluation | region | AUC | TPR at 3 FP/patient | CPM |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| model | regime | evaluation | region | AUC | TPR at 3 FP/patient | CPM (step) | CPM (LUNA16) |");
+    println!("|---|---|---|---|---|---|---|---|");
     for r in &rows {
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            r.0,
-            r.1,
-            r.2,
-            r.3,
-            r.4.map_or("-".into(), |a| format!("{a:.3}")),
-            interval(r.5, r.6),
-            interval(r.7, r.8)
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.model,
+            r.regime,
+            r.evaluation,
+            r.region,
+            r.auc.map_or("-".into(), |a| format!("{a:.3}")),
+            interval(r.tpr_at_3fp, r.tpr_at_3fp_ci),
+            interval(r.cpm_step, r.cpm_step_ci),
+            r.cpm_luna16.map_or("-".into(), |v| interval(v, r.cpm_luna16_ci))
         );
     }
     if let Some(path) = &args.csv {
-        crate::core::atomic::write_atomically(path, |w| {
-            let mut csv = csv::Writer::from_writer(w);
-            csv.write_record([
-                "model",
-                "regime",
-                "evaluation",
-                "region",
-                "auc",
-                "tpr_at_3fp",
-                "tpr_at_3fp_lower",
-                "tpr_at_3fp_upper",
-                "cpm",
-                "cpm_lower",
-                "cpm_upper",
-            ])?;
-            for r in &rows {
-                let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
-                csv.write_record([
-                    r.0.clone(),
-                    r.1.clone(),
-                    r.2.clone(),
-                    r.3.clone(),
-                    opt(r.4),
-                    format!("{}", r.5),
-                    opt(r.6.map(|c| c.0)),
-                    opt(r.6.map(|c| c.1)),
-                    format!("{}", r.7),
-                    opt(r.8.map(|c| c.0)),
-                    opt(r.8.map(|c| c.1)),
-                ])?;
-            }
-            csv.flush()
-        })
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        write_report_csv(path, &rows).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+fn write_report_csv(path: &Path, rows: &[ReportRow]) -> std::io::Result<()> {
+    crate::core::atomic::write_atomically(path, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record([
+            "model",
+            "regime",
+            "evaluation",
+            "region",
+            "auc",
+            "tpr_at_3fp",
+            "tpr_at_3fp_lower",
+            "tpr_at_3fp_upper",
+            "cpm",
+            "cpm_lower",
+            "cpm_upper",
+            "cpm_luna16",
+            "cpm_luna16_lower",
+            "cpm_luna16_upper",
+        ])?;
+        let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x}"));
+        for r in rows {
+            csv.write_record([
+                r.model.clone(),
+                r.regime.clone(),
+                r.evaluation.clone(),
+                r.region.clone(),
+                opt(r.auc),
+                format!("{}", r.tpr_at_3fp),
+                opt(r.tpr_at_3fp_ci.map(|c| c.0)),
+                opt(r.tpr_at_3fp_ci.map(|c| c.1)),
+                format!("{}", r.cpm_step),
+                opt(r.cpm_step_ci.map(|c| c.0)),
+                opt(r.cpm_step_ci.map(|c| c.1)),
+                opt(r.cpm_luna16),
+                opt(r.cpm_luna16_ci.map(|c| c.0)),
+                opt(r.cpm_luna16_ci.map(|c| c.1)),
+            ])?;
+        }
+        csv.flush()
+    })
 }

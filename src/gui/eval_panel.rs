@@ -1,7 +1,8 @@
 //! The Evaluation tab: evaluations of the runs folder (made here or with `cadet eval`), their
 //! FROC curves on one plot (FPs per patient on a log axis, 0.125–8, with bootstrap bands), the
-//! operating-point table, ROC curves, confusion matrices, and a gallery of the worst false
-//! negatives and false positives; clicking one jumps the viewer to the candidate.
+//! operating-point table, ROC curves, confusion matrices, and a gallery of the missed nodes
+//! (low-scored candidates on nodes and nodes no candidate reached) and the worst false
+//! positives; clicking one jumps the viewer to it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 
 use super::training::plots::COLORS;
 use crate::core::eval::report::EvalReport;
-use crate::core::eval::{FP_RATES, read_scores, roc_curve};
+use crate::core::eval::{FP_RATES, GalleryCase, gallery_cases, read_lesions, read_scores, roc_curve};
 use crate::core::raster::RgbaImage;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::study::Study;
@@ -23,6 +24,8 @@ pub struct EvalListing {
     pub path: PathBuf,
     pub name: String,
     pub report: EvalReport,
+    /// The candidates' ROC curve (false positive rate, sensitivity).
+    pub roc: Vec<[f64; 2]>,
 }
 
 /// Evaluation folders under the runs folder (`RUN/eval*/report.json`).
@@ -41,7 +44,7 @@ pub fn scan(runs_dir: &Path) -> Vec<EvalListing> {
                     run.name(),
                     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
                 );
-                out.push(EvalListing { path, name, report });
+                out.push(EvalListing { roc: roc_points(&path), path, name, report });
             }
         }
     }
@@ -49,48 +52,66 @@ pub fn scan(runs_dir: &Path) -> Vec<EvalListing> {
     out
 }
 
-/// One candidate of the gallery.
+/// A place in a patient the viewer can jump to (from the Evaluation gallery).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JumpTarget {
+    /// A candidate, by its id within the patient.
+    Candidate(usize),
+    /// A true node, by its id (line number in the node file).
+    Node(usize),
+}
+
+/// One case of the gallery with its picture and where the viewer jumps to.
 #[derive(Clone, Debug)]
 pub struct GalleryItem {
     pub patient: String,
-    pub candidate: usize,
-    pub positive: bool,
-    pub score: f64,
+    pub target: JumpTarget,
+    pub label: String,
     pub image: RgbaImage,
 }
 
-/// The worst false negatives (positives scored lowest) and false positives (negatives scored
-/// highest) of an evaluation, with their RGB views; computed off the UI thread.
+/// The gallery of an evaluation (see [`gallery_cases`]: missed nodes, nodes no candidate
+/// reached, false positives), each with an axial 64 mm view; computed off the UI thread.
 pub fn gallery(eval: &Path, report: &EvalReport, per_kind: usize) -> Result<Vec<GalleryItem>, String> {
     let scores = read_scores(&eval.join("scores.csv")).map_err(|e| e.to_string())?;
+    let lesions = read_lesions(&eval.join("lesions.csv")).map_err(|e| e.to_string())?;
     let run =
         RunDir::open(Path::new(report.runs.first().ok_or("the report names no run")?)).map_err(|e| e.to_string())?;
     let config = run.read_config().map_err(|e| e.to_string())?;
     let study = Study::load(&config.study).map_err(|e| e.to_string())?;
-    let mut positives: Vec<_> = scores.iter().filter(|c| c.label == 1).collect();
-    positives.sort_by(|a, b| a.score.total_cmp(&b.score));
-    let mut negatives: Vec<_> = scores.iter().filter(|c| c.label == 0).collect();
-    negatives.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let picked: Vec<_> = positives.into_iter().take(per_kind).chain(negatives.into_iter().take(per_kind)).collect();
     let mut items = Vec::new();
     let mut sampler: Option<(String, ViewSampler)> = None;
     let n = 64;
-    for c in picked {
-        let Some(patient) = study.patient(&c.patient) else { continue };
-        let Ok(id) = c.candidate.parse::<usize>() else { continue };
-        let Some(candidate) = patient.candidates.iter().find(|x| x.id == id) else { continue };
+    for case in gallery_cases(&scores, &lesions, per_kind) {
+        let Some(patient) = study.patient(case.patient()) else { continue };
+        let (target, center) = match &case {
+            GalleryCase::MissedCandidate { candidate, .. } | GalleryCase::FalsePositive { candidate, .. } => {
+                let Some(c) =
+                    candidate.parse::<usize>().ok().and_then(|id| patient.candidates.iter().find(|x| x.id == id))
+                else {
+                    continue;
+                };
+                (JumpTarget::Candidate(c.id), c.center())
+            }
+            GalleryCase::UnreachedNode { lesion, .. } => {
+                let Some(l) = lesion.parse::<usize>().ok().and_then(|id| patient.lesions.iter().find(|x| x.id == id))
+                else {
+                    continue;
+                };
+                (JumpTarget::Node(l.id), l.center())
+            }
+        };
         if sampler.as_ref().is_none_or(|(p, _)| p != &patient.id) {
             let volume = patient.load_volume().map_err(|e| e.to_string())?.volume;
             sampler = Some((patient.id.clone(), ViewSampler::new(Arc::new(volume), config.interpolation)));
         }
         let Some((_, s)) = &sampler else { continue };
-        let hu = s.sample(&ViewSpec::axial(candidate.center(), 64.0), n);
+        let hu = s.sample(&ViewSpec::axial(center, 64.0), n);
         let planes: Vec<f32> = hu.iter().map(|v| config.window.apply(*v)).collect();
         items.push(GalleryItem {
             patient: patient.id.clone(),
-            candidate: id,
-            positive: c.label == 1,
-            score: c.score,
+            target,
+            label: case.label(),
             image: RgbaImage::from_rgb_planes(&planes, n),
         });
     }
@@ -115,7 +136,7 @@ pub struct EvalPanel {
 pub struct EvalActions {
     pub evaluate: Option<(PathBuf, usize)>,
     pub gallery: Option<(PathBuf, Box<EvalReport>)>,
-    pub jump: Option<(String, usize)>,
+    pub jump: Option<(String, JumpTarget)>,
 }
 
 pub fn eval_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, runs_dir: &Path, runs: &[(String, PathBuf)]) -> EvalActions {
@@ -206,30 +227,43 @@ fn froc_plot(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
         .show(ui, |plot| {
             for (i, e) in chosen.iter().enumerate() {
                 let color = COLORS[i % COLORS.len()];
-                let froc = &e.report.all.froc;
-                let mut pts: Vec<[f64; 2]> = Vec::new();
-                let mut best = 0.0f64;
-                for p in &froc.curve {
-                    let x = log(p.fp_per_patient);
-                    pts.push([x, best]);
-                    best = best.max(p.sensitivity);
-                    pts.push([x, best]);
-                }
-                pts.push([3.0, best]);
-                plot.line(Line::new(e.name.clone(), PlotPoints::from(pts)).color(color).width(2.0));
+                // the bootstrap band first, as a light fill underneath; then the curve as a line
                 if let Some(ci) = &e.report.all.ci {
                     let xs: Vec<f64> = FP_RATES.iter().map(|(_, r)| log(*r)).collect();
                     let lo: Vec<f64> =
                         FP_RATES.iter().map(|(k, _)| ci.sensitivity_at.get(*k).map_or(0.0, |i| i.lower)).collect();
                     let hi: Vec<f64> =
                         FP_RATES.iter().map(|(k, _)| ci.sensitivity_at.get(*k).map_or(0.0, |i| i.upper)).collect();
+                    let [r, g, b, _] = color.to_array();
                     plot.add(
                         FilledArea::new(format!("{} 95% CI", e.name), &xs, &lo, &hi)
-                            .fill_color(color.gamma_multiply(0.2)),
+                            .fill_color(Color32::from_rgba_unmultiplied(r, g, b, 40))
+                            .allow_hover(false),
                     );
                 }
+                plot.line(
+                    Line::new(e.name.clone(), PlotPoints::from(froc_steps(&e.report.all.froc, log)))
+                        .color(color)
+                        .width(2.0)
+                        // a step curve repeats x values; egui_plot would merge those into a band
+                        .allow_band(false),
+                );
             }
         });
+}
+
+/// The FROC curve as steps on the log axis, ending at the axis' right edge (8 FP/patient).
+fn froc_steps(froc: &crate::core::eval::FrocResult, log: impl Fn(f64) -> f64) -> Vec<[f64; 2]> {
+    let mut pts: Vec<[f64; 2]> = Vec::new();
+    let mut best = 0.0f64;
+    for p in &froc.curve {
+        let x = log(p.fp_per_patient);
+        pts.push([x, best]);
+        best = best.max(p.sensitivity);
+        pts.push([x, best]);
+    }
+    pts.push([3.0, best]);
+    pts
 }
 
 fn operating_points(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
@@ -238,7 +272,8 @@ fn operating_points(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
         for (k, _) in FP_RATES {
             ui.strong(format!("{k} FP"));
         }
-        ui.strong("CPM");
+        ui.strong("CPM (step)").on_hover_text("mean sensitivity reached at or below 1/8 … 8 FP/patient");
+        ui.strong("CPM (LUNA16)").on_hover_text("the same, interpolated between operating points as LUNA16 does");
         ui.strong("AUC");
         ui.end_row();
         for e in chosen {
@@ -248,6 +283,7 @@ fn operating_points(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
                 ui.label(format!("{:.3}", f.sensitivity_at.get(k).copied().unwrap_or(0.0)));
             }
             ui.label(format!("{:.3}", f.cpm));
+            ui.label(f.cpm_luna16.map_or("-".into(), |v| format!("{v:.3}")));
             ui.label(f.roc_auc.map_or("-".into(), |a| format!("{a:.3}")));
             ui.end_row();
         }
@@ -255,20 +291,46 @@ fn operating_points(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
 }
 
 fn roc_plot(ui: &mut egui::Ui, chosen: &[&EvalListing]) {
-    Plot::new("roc")
-        .height(220.0)
-        .data_aspect(1.0)
-        .x_axis_label("false positive rate")
-        .y_axis_label("sensitivity")
-        .show(ui, |plot| {
-            for (i, e) in chosen.iter().enumerate() {
-                let Ok(scores) = read_scores(&e.path.join("scores.csv")) else { continue };
-                let samples: Vec<(f64, bool)> = scores.iter().map(|c| (c.score, c.label == 1)).collect();
-                let Ok(curve) = roc_curve(&samples) else { continue };
-                let pts: PlotPoints = curve.iter().map(|p| [p.false_positive_rate, p.true_positive_rate]).collect();
-                plot.line(Line::new(format!("{} ROC", e.name), pts).color(COLORS[i % COLORS.len()]));
-            }
-        });
+    // a square widget (not stretched by the justified column) showing 0..1 on both axes at
+    // equal scale
+    let side = ui.available_width().min(280.0);
+    ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+        Plot::new("roc")
+            .width(side)
+            .height(side)
+            .data_aspect(1.0)
+            .include_x(0.0)
+            .include_x(1.0)
+            .include_y(0.0)
+            .include_y(1.0)
+            .set_margin_fraction(egui::vec2(0.02, 0.02))
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+            .x_axis_label("false positive rate")
+            .y_axis_label("sensitivity")
+            .show(ui, |plot| {
+                plot.line(
+                    Line::new("chance", PlotPoints::from(vec![[0.0, 0.0], [1.0, 1.0]]))
+                        .color(Color32::GRAY)
+                        .style(egui_plot::LineStyle::dashed_loose()),
+                );
+                for (i, e) in chosen.iter().enumerate() {
+                    let pts = PlotPoints::from(e.roc.clone());
+                    let line = Line::new(format!("{} ROC", e.name), pts).color(COLORS[i % COLORS.len()]).width(2.0);
+                    plot.line(line.allow_band(false));
+                }
+            });
+    });
+}
+
+/// ROC points of an evaluation's candidates, read once when the evaluation is listed.
+fn roc_points(eval: &Path) -> Vec<[f64; 2]> {
+    let Ok(scores) = read_scores(&eval.join("scores.csv")) else { return Vec::new() };
+    let samples: Vec<(f64, bool)> = scores.iter().map(|c| (c.score, c.label == 1)).collect();
+    roc_curve(&samples)
+        .map_or(Vec::new(), |curve| curve.iter().map(|p| [p.false_positive_rate, p.true_positive_rate]).collect())
 }
 
 fn confusion(ui: &mut egui::Ui, e: &EvalListing) {
@@ -296,7 +358,10 @@ fn confusion(ui: &mut egui::Ui, e: &EvalListing) {
 
 fn gallery_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, e: &EvalListing, actions: &mut EvalActions) {
     ui.separator();
-    ui.strong(format!("Worst false negatives and false positives of {}", e.name));
+    ui.strong(format!(
+        "Missed nodes (low-scored candidates on nodes, and nodes no candidate reached) and worst false positives of {}",
+        e.name
+    ));
     let current = panel.gallery.as_ref().map(|(p, _)| p == &e.path).unwrap_or(false);
     if !current && !panel.gallery_pending {
         panel.gallery_pending = true;
@@ -331,16 +396,12 @@ fn gallery_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, e: &EvalListing, actions
     ui.horizontal_wrapped(|ui| {
         for (it, tex) in items.iter().zip(&panel.textures) {
             ui.vertical(|ui| {
-                let kind = if it.positive { "missed node" } else { "false positive" };
                 let r =
                     ui.add(egui::Image::new(tex).fit_to_exact_size(egui::vec2(96.0, 96.0)).sense(egui::Sense::click()));
-                if r.on_hover_text("Show this candidate in the viewer").clicked() {
-                    actions.jump = Some((it.patient.clone(), it.candidate));
+                if r.on_hover_text("Show it in the viewer").clicked() {
+                    actions.jump = Some((it.patient.clone(), it.target));
                 }
-                ui.label(
-                    egui::RichText::new(format!("{kind}\n{} #{}\nscore {:.3}", it.patient, it.candidate, it.score))
-                        .small(),
-                );
+                ui.label(egui::RichText::new(&it.label).small());
             });
         }
     });

@@ -47,6 +47,9 @@ pub struct FrocIntervals {
     /// Keyed like [`FrocResult::sensitivity_at`].
     pub sensitivity_at: BTreeMap<String, Interval>,
     pub cpm: Interval,
+    /// The interval of [`FrocResult::cpm_luna16`]; absent in reports written before it existed.
+    #[serde(default)]
+    pub cpm_luna16: Option<Interval>,
     /// Over the resamples that had both classes; `None` when none had.
     pub roc_auc: Option<Interval>,
     /// How many resamples had both classes (and so an AUC).
@@ -80,6 +83,7 @@ pub fn bootstrap_froc(
     }
     let mut sensitivities: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); FP_RATES.len()];
     let mut cpms = Vec::with_capacity(resamples);
+    let mut cpms_luna16 = Vec::with_capacity(resamples);
     let mut aucs = Vec::with_capacity(resamples);
     for resample in 0..resamples {
         let mut rng = rng_for(seed, &[BOOTSTRAP_STREAM, resample as u64]);
@@ -89,6 +93,7 @@ pub fn bootstrap_froc(
             values.push(sensitivity_at_rate(&result.curve, *rate));
         }
         cpms.push(result.cpm);
+        cpms_luna16.extend(result.cpm_luna16);
         aucs.extend(result.roc_auc);
     }
     let mut sensitivity_at = BTreeMap::new();
@@ -101,6 +106,7 @@ pub fn bootstrap_froc(
         level: CONFIDENCE_LEVEL,
         sensitivity_at,
         cpm: percentile_interval(&mut cpms).ok_or(BootstrapError::NoResamples)?,
+        cpm_luna16: percentile_interval(&mut cpms_luna16),
         roc_auc_resamples: aucs.len(),
         roc_auc: percentile_interval(&mut aucs),
     })

@@ -58,8 +58,14 @@ pub struct FrocResult {
     /// Sensitivity at each rate of [`FP_RATES`], keyed "0.125" ... "8".
     pub sensitivity_at: BTreeMap<String, f64>,
     pub tpr_at_3fp: f64,
-    /// Mean sensitivity at [`CPM_RATES`].
+    /// Mean sensitivity at [`CPM_RATES`], each the step value at or below the rate ("CPM
+    /// (step)": the sensitivity some threshold actually reaches).
     pub cpm: f64,
+    /// The same mean with each sensitivity interpolated linearly between operating points, as
+    /// the LUNA16 evaluation script does (`np.interp` on the FROC): "CPM (LUNA16)". `None` only
+    /// in reports written before cadet computed it.
+    #[serde(default)]
+    pub cpm_luna16: Option<f64>,
     /// Candidate-level ROC AUC over labels (ties half); `None` when a class is absent.
     pub roc_auc: Option<f64>,
     pub patients: usize,
@@ -131,12 +137,16 @@ pub(super) fn sweep(mut scored: Vec<Scored>, lesions: usize, patients: usize) ->
     }
     let sensitivity_at: BTreeMap<String, f64> =
         FP_RATES.iter().map(|&(key, rate)| (key.to_string(), sensitivity_at_rate(&curve, rate))).collect();
-    let cpm = CPM_RATES.iter().map(|&rate| sensitivity_at_rate(&curve, rate)).sum::<f64>() / CPM_RATES.len() as f64;
+    let mean = |f: fn(&[FrocPoint], f64) -> f64| {
+        CPM_RATES.iter().map(|&rate| f(&curve, rate)).sum::<f64>() / CPM_RATES.len() as f64
+    };
+    let (cpm, cpm_luna16) = (mean(sensitivity_at_rate), mean(sensitivity_at_rate_luna16));
     FrocResult {
         tpr_at_3fp: sensitivity_at_rate(&curve, 3.0),
         curve,
         sensitivity_at,
         cpm,
+        cpm_luna16: Some(cpm_luna16),
         roc_auc,
         patients,
         lesions,
@@ -147,6 +157,25 @@ pub(super) fn sweep(mut scored: Vec<Scored>, lesions: usize, patients: usize) ->
 /// The highest sensitivity among curve points with at most `rate` FPs per patient.
 pub fn sensitivity_at_rate(curve: &[FrocPoint], rate: f64) -> f64 {
     curve.iter().filter(|p| p.fp_per_patient <= rate).map(|p| p.sensitivity).fold(0.0, f64::max)
+}
+
+/// The sensitivity at `rate` interpolated linearly between the curve's operating points, as
+/// `np.interp(rate, fps, sens)` in the LUNA16 evaluation script: from the last point at or
+/// below the rate (the highest sensitivity there) to the first point beyond it; past the last
+/// point, its sensitivity.
+pub fn sensitivity_at_rate_luna16(curve: &[FrocPoint], rate: f64) -> f64 {
+    let below = curve.iter().rposition(|p| p.fp_per_patient <= rate);
+    let above = curve.iter().position(|p| p.fp_per_patient > rate);
+    match (below, above) {
+        (Some(b), Some(a)) => {
+            let (p0, p1) = (curve[b], curve[a]);
+            let t = (rate - p0.fp_per_patient) / (p1.fp_per_patient - p0.fp_per_patient);
+            p0.sensitivity + t * (p1.sensitivity - p0.sensitivity)
+        }
+        (Some(b), None) => curve[b].sensitivity,
+        (None, Some(a)) => curve[a].sensitivity,
+        (None, None) => 0.0,
+    }
 }
 
 #[cfg(test)]
@@ -188,6 +217,11 @@ mod tests {
         assert_eq!(at(&result), vec![0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
         assert_eq!(result.tpr_at_3fp, 1.0);
         assert_eq!(result.cpm, 6.0 / 7.0);
+        // LUNA16 interpolates: at 0.125 FP/patient a quarter of the way from (0, ½) to (½, 1),
+        // ⅝; at 0.25 ¾; from 0.5 on 1 (np.interp(rates, [0, 0, .5, 1], [0, .5, 1, 1]) agrees)
+        let luna: Vec<f64> = CPM_RATES.iter().map(|&r| sensitivity_at_rate_luna16(&result.curve, r)).collect();
+        assert_eq!(luna, vec![0.625, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0]);
+        assert_eq!(result.cpm_luna16, Some(6.375 / 7.0));
         assert_eq!(result.roc_auc, Some(0.875));
         assert_eq!((result.patients, result.lesions, result.candidates), (2, 2, 4));
     }
@@ -242,6 +276,12 @@ mod tests {
         let result = froc(&candidates, &lesions, None).unwrap();
         assert_eq!(at(&result), vec![0.25, 0.25, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0]);
         assert_eq!(result.cpm, 4.75 / 7.0);
+        // every CPM rate falls on a flat stretch or exactly on a point, so interpolation changes
+        // nothing there; 0.75 FP/patient lies between (½, ½) and (1, ½): ½ (np.interp agrees)
+        assert_eq!(result.cpm_luna16, Some(4.75 / 7.0));
+        assert_eq!(sensitivity_at_rate_luna16(&result.curve, 0.75), 0.5);
+        assert_eq!(sensitivity_at_rate_luna16(&result.curve, 1.75), 0.75);
+        assert_eq!(sensitivity_at_rate_luna16(&result.curve, 9.0), 1.0);
         assert_eq!(result.roc_auc, Some(0.5625));
         assert_eq!(sensitivity_at_rate(&result.curve, 1.49), 0.75);
     }

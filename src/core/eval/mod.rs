@@ -8,6 +8,7 @@ pub mod bootstrap;
 mod cases;
 pub mod classification;
 pub mod froc;
+pub mod gallery;
 pub mod io;
 pub mod plot;
 pub mod report;
@@ -25,6 +26,7 @@ pub use classification::{
 pub use froc::{
     CPM_RATES, FP_RATES, FrocError, FrocPoint, FrocResult, LesionRef, ScoredCandidate, froc, sensitivity_at_rate,
 };
+pub use gallery::{GalleryCase, gallery_cases};
 pub use io::{EvalIoError, read_lesions, read_scores, write_lesions, write_scores};
 pub use plot::{FrocSeries, ci_band, curves_png, froc_png};
 pub use roc::{RocError, RocPoint, roc_auc, roc_curve};
