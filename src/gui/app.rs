@@ -10,8 +10,9 @@ use eframe::egui_wgpu::RenderState;
 
 use super::dialogs::SaveTarget;
 use super::eval_panel::EvalPanel;
+use super::eval_panel::JumpTarget;
 use super::fov_panel::{FovPanel, FovViews};
-use super::jobs::Jobs;
+use super::jobs::{JobId, Jobs};
 use super::state::{OpenVolume, Settings, ViewerState, Workspace};
 use super::study_panel::StudyPanel;
 use super::training::{TrainingPanel, training_ui};
@@ -61,8 +62,10 @@ pub struct CadetApp {
     pub vis: VisPanel,
     pub eval: EvalPanel,
     pub tab: Tab,
-    /// A candidate to select once its patient's volume has loaded.
-    pending_candidate: Option<usize>,
+    /// Where to go once a patient's volume has loaded: (patient index, target).
+    pending_jump: Option<(usize, JumpTarget)>,
+    /// The latest volume load asked for; the results of loads it superseded are dropped.
+    volume_job: Option<JobId>,
     /// A picture waiting for its save dialog.
     pending_picture: Option<crate::core::raster::RgbaImage>,
     pub notice: Option<Notice>,
@@ -74,6 +77,8 @@ pub struct CadetApp {
     textures: SliceTextures,
     render_state: Option<RenderState>,
     generation: u64,
+    /// The volume generation on the GPU.
+    gpu_generation: Option<u64>,
     screenshots: (Sender<Arc<egui::ColorImage>>, Receiver<Arc<egui::ColorImage>>),
     pending_screenshot: Option<(PathBuf, egui::Rect)>,
 }
@@ -97,7 +102,8 @@ impl CadetApp {
             vis: VisPanel::default(),
             eval: EvalPanel::default(),
             tab: Tab::Viewer,
-            pending_candidate: None,
+            pending_jump: None,
+            volume_job: None,
             pending_picture: None,
             notice: None,
             renderer: if render_state.is_some() { SliceRenderer::Gpu } else { SliceRenderer::Cpu },
@@ -107,6 +113,7 @@ impl CadetApp {
             textures: SliceTextures::default(),
             render_state,
             generation: 0,
+            gpu_generation: None,
             screenshots: channel(),
             pending_screenshot: None,
         };
@@ -132,7 +139,7 @@ impl CadetApp {
 
     fn open_study(&mut self, path: PathBuf, with_first_volume: bool) {
         let p = path.clone();
-        self.jobs.spawn(format!("loading study {}", path.display()), move || {
+        let job = self.jobs.spawn(format!("loading study {}", path.display()), move || {
             let result = Study::load(&p).map_err(|e| e.to_string()).and_then(|study| {
                 let volume = match (with_first_volume, study.patients.first()) {
                     (true, Some(first)) => Some(first.load_volume().map_err(|e| e.to_string())?),
@@ -142,11 +149,14 @@ impl CadetApp {
             });
             JobResult::Study { path: p, result }
         });
+        if with_first_volume {
+            self.volume_job = job;
+        }
     }
 
     fn open_volume(&mut self, path: PathBuf, patient: Option<usize>) {
         let p = path.clone();
-        self.jobs.spawn(format!("loading {}", path.display()), move || JobResult::Volume {
+        self.volume_job = self.jobs.spawn(format!("loading {}", path.display()), move || JobResult::Volume {
             path: p.clone(),
             patient,
             result: read_nifti(&p).map_err(|e| e.to_string()),
@@ -157,6 +167,30 @@ impl CadetApp {
         let Some(study) = &self.workspace.study else { return };
         let Some(patient) = study.patients.get(index) else { return };
         self.open_volume(patient.volume_path.clone(), Some(index));
+    }
+
+    /// Goes to a candidate or node of patient `index`, loading its volume first if needed.
+    pub fn jump_to(&mut self, index: usize, target: JumpTarget) {
+        if self.workspace.patient == Some(index) && self.workspace.volume.is_some() {
+            self.go_to(target);
+        } else {
+            self.pending_jump = Some((index, target));
+            self.select_patient(index);
+        }
+    }
+
+    fn go_to(&mut self, target: JumpTarget) {
+        match target {
+            JumpTarget::Candidate(id) => self.select_candidate(id),
+            JumpTarget::Node(id) => {
+                let center =
+                    self.workspace.patient().and_then(|p| p.lesions.iter().find(|l| l.id == id)).map(|l| l.center());
+                if let (Some(center), Some(open)) = (center, &self.workspace.volume) {
+                    self.workspace.candidate = None;
+                    self.viewer.set_cursor_world(&open.volume, center);
+                }
+            }
+        }
     }
 
     /// Selects a candidate of the current patient and moves the cursor to it.
@@ -189,30 +223,54 @@ impl CadetApp {
         self.generation += 1;
         self.viewer.reset_for(&file.volume);
         let volume = Arc::new(file.volume);
-        if let (SliceRenderer::Gpu, Some(rs)) = (self.renderer, &self.render_state) {
-            gpu::upload(rs, &volume, self.generation);
-        }
         self.workspace.volume =
             Some(OpenVolume { path: path.to_path_buf(), volume, info: file.info, generation: self.generation });
         self.workspace.patient = patient;
         self.workspace.candidate = None;
     }
 
-    fn apply(&mut self, result: JobResult) {
+    /// Puts the open volume on the GPU when the GPU draws the slices (after a load, or when the
+    /// user switches to the GPU); a volume the GPU cannot hold switches drawing to the CPU.
+    fn sync_gpu_volume(&mut self) {
+        let (SliceRenderer::Gpu, Some(rs), Some(open)) = (self.renderer, &self.render_state, &self.workspace.volume)
+        else {
+            return;
+        };
+        if self.gpu_generation == Some(open.generation) {
+            return;
+        }
+        match gpu::upload(rs, &open.volume, open.generation) {
+            Ok(()) => self.gpu_generation = Some(open.generation),
+            Err(problem) => {
+                self.renderer = SliceRenderer::Cpu;
+                self.notice = Some(Notice { text: problem, is_error: false });
+            }
+        }
+    }
+
+    fn apply(&mut self, job: Option<JobId>, result: JobResult) {
+        let superseded = job.is_some() && job != self.volume_job;
         match result {
             JobResult::Study { path, result: Ok((study, volume)) } => {
                 self.workspace.study = Some(Arc::new(study));
                 self.workspace.patient = None;
-                if let Some(file) = volume {
+                if let Some(file) = volume.filter(|_| !superseded) {
                     self.show_volume(&file.path.clone(), file, Some(0));
                 }
                 self.settings.remember(path);
                 self.notice = None;
             }
+            JobResult::Volume { path, .. } if superseded => {
+                log::info!("dropped the load of {}: another volume was asked for since", path.display());
+            }
             JobResult::Volume { path, patient, result: Ok(file) } => {
                 self.show_volume(&path, file, patient);
-                if let Some(c) = self.pending_candidate.take() {
-                    self.select_candidate(c);
+                match self.pending_jump {
+                    Some((index, target)) if Some(index) == patient => {
+                        self.pending_jump = None;
+                        self.go_to(target);
+                    }
+                    _ => {}
                 }
                 if patient.is_none() {
                     self.settings.remember(path);
@@ -284,7 +342,7 @@ impl CadetApp {
         while let Ok(image) = self.screenshots.1.try_recv() {
             if let Some((path, rect)) = self.pending_screenshot.take() {
                 let result = export::save_screenshot(&image, rect, ctx.pixels_per_point(), &path);
-                self.apply(JobResult::Exported { path, result });
+                self.apply(None, JobResult::Exported { path, result });
             }
         }
     }
@@ -299,8 +357,8 @@ impl CadetApp {
 
 impl eframe::App for CadetApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        for result in self.jobs.drain() {
-            self.apply(result);
+        for (job, result) in self.jobs.drain() {
+            self.apply(Some(job), result);
         }
         for outcome in self.dialogs.drain() {
             match outcome {
@@ -315,12 +373,14 @@ impl eframe::App for CadetApp {
                 dialogs::Outcome::Save { target: SaveTarget::Picture, path } => {
                     if let Some(picture) = self.pending_picture.take() {
                         let result = picture.save_png(&path).map_err(|e| format!("{}: {e}", path.display()));
-                        self.apply(JobResult::Exported { path, result });
+                        self.apply(None, JobResult::Exported { path, result });
                     }
                 }
             }
         }
         self.training.drain_events(std::time::Duration::from_millis(4));
+        self.training.watch_runs(ctx, false);
+        self.sync_gpu_volume();
         self.handle_screenshot(ctx);
         self.dropped_files(ctx);
         self.keyboard(ctx);

@@ -51,9 +51,9 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &CadetApp) {
                 SliceRenderer::Gpu => "GPU slices",
                 SliceRenderer::Cpu => "CPU slices",
             });
-            if let Some(job) = app.jobs.running().first() {
+            if let Some(job) = app.jobs.running().next() {
                 ui.separator();
-                ui.label(job.clone());
+                ui.label(job);
                 ui.spinner();
             }
         });

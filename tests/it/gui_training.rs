@@ -1,6 +1,7 @@
 //! The Training tab driven as a user drives it: invalid settings keep Start disabled with an
-//! explanation; a tiny run starts from the panel, its curves and progress fill in, Stop ends it
-//! with a run directory on disk; a finished run's curves load from the runs browser.
+//! explanation; a tiny run starts from the panel, its curves and progress fill in, the runs
+//! browser says it is training (and offers no Resume), Stop ends it with a run directory on disk
+//! and the final state; a finished run's curves load from the runs browser; a failed run says why.
 
 use std::path::Path;
 use std::time::Duration;
@@ -29,6 +30,35 @@ fn harness() -> Harness<'static, CadetApp> {
     h.run_steps(2);
     assert_eq!(h.state().tab, Tab::Training);
     h
+}
+
+/// Steps the UI (the runs list arrives from a background scan) until `done`, at most 20 s.
+fn wait_for(h: &mut Harness<'static, CadetApp>, done: impl Fn(&Harness<'static, CadetApp>) -> bool) {
+    for _ in 0..2000 {
+        h.step();
+        if done(h) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the UI never showed what was awaited");
+}
+
+#[test]
+fn a_failed_run_says_why_and_a_run_started_elsewhere_appears() {
+    let runs = tempfile::tempdir().unwrap();
+    let mut h = harness();
+    h.state_mut().training.form.runs_dir = runs.path().to_path_buf();
+    h.run_steps(2);
+    // another process makes a run that fails: the browser picks it up and shows the log's reason
+    let config = h.state().training.form.clone();
+    let run = RunDir::create(runs.path(), "elsewhere").unwrap();
+    run.write_config(&config).unwrap();
+    run.log("training cifarnet (ri) on CPU");
+    run.log("failed: the loss became NaN at epoch 2");
+    wait_for(&mut h, |h| h.query_by_label_contains("failed: the loss became NaN at epoch 2").is_some());
+    assert!(h.query_by_label_contains("in progress or interrupted").is_none());
+    assert!(h.query_by_label("Resume").is_none(), "a failed run is not offered for resuming");
 }
 
 #[test]
@@ -96,6 +126,9 @@ fn a_tiny_run_from_the_panel_fills_the_plots_and_stops() {
     assert!(!live.iterations.is_empty(), "the loss plot holds points");
     let (fraction, _) = h.state().training.progress().expect("the progress bar moved");
     assert!(fraction > 0.0);
+    // the runs browser lists the run as training here, without a Resume button
+    wait_for(&mut h, |h| h.query_by_label_contains("training now, in this workbench").is_some());
+    assert!(h.query_by_label("Resume").is_none(), "no Resume for the run that is training");
     h.get_by_label("Stop").click();
     for _ in 0..2000 {
         h.step();
@@ -108,6 +141,13 @@ fn a_tiny_run_from_the_panel_fills_the_plots_and_stops() {
         panic!("{:?}", h.state().training.status)
     };
     assert!(summary.stopped_by_user);
+    // the progress bar shows where the run ended, with no time left to estimate
+    let (fraction, eta) = h.state().training.progress().expect("the final state");
+    assert_eq!(eta, None);
+    assert_eq!(fraction, summary.epochs_completed as f32 / 20.0);
+    // and the runs browser says it stopped, and can resume it
+    wait_for(&mut h, |h| h.query_by_label_contains("stopped after").is_some());
+    assert!(h.query_by_label("Resume").is_some());
     let run = RunDir::open(&runs.path().join("gui-run")).unwrap();
     assert!(run.path.join("checkpoints/best/model.bpk").is_file(), "stop keeps the best snapshot");
     assert_eq!(run.epoch_metrics().unwrap().len(), summary.epochs_completed);
@@ -115,7 +155,7 @@ fn a_tiny_run_from_the_panel_fills_the_plots_and_stops() {
     // the finished run, ticked in the runs browser, plots from its metrics.jsonl
     h.state_mut().training.live = None;
     h.get_by_label("Refresh").click();
-    h.run_steps(2);
+    wait_for(&mut h, |h| h.query_by_label("gui-run").is_some());
     h.get_by_label("gui-run").click();
     h.run_steps(2);
     let overlay = h.state().training.overlays.first().expect("the run is overlaid").clone();

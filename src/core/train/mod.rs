@@ -9,6 +9,7 @@ mod epoch;
 mod events;
 mod regime;
 mod run_dir;
+mod run_state;
 mod sgd;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
@@ -18,4 +19,5 @@ pub use engine::{Start, TrainError, TrainHandle, spawn, train_blocking};
 pub use events::{CheckpointKind, EpochMetrics, IterationMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};
 pub use regime::{build_model, lr_multiplier};
 pub use run_dir::{Progress, RunDir, RunDirError, SplitRecord, list_runs};
+pub use run_state::{ACTIVE_WITHIN, RunState};
 pub use sgd::{Sgd, SgdConfig};

@@ -47,9 +47,6 @@ impl CadetApp {
     }
 
     pub(super) fn eval_tab(&mut self, ui: &mut egui::Ui) {
-        if self.training.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(60) {
-            self.training.runs = crate::gui::training::scan_runs(&self.training.form.runs_dir);
-        }
         let names: Vec<(String, PathBuf)> =
             self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
         let runs_dir = self.training.form.runs_dir.clone();
@@ -75,14 +72,10 @@ impl CadetApp {
                 JobResult::Gallery(path, items)
             });
         }
-        if let Some((patient, candidate)) = actions.jump {
+        if let Some((patient, target)) = actions.jump {
             let index = self.workspace.study.as_ref().and_then(|s| s.patients.iter().position(|p| p.id == patient));
             match index {
-                Some(i) if self.workspace.patient == Some(i) => self.select_candidate(candidate),
-                Some(i) => {
-                    self.pending_candidate = Some(candidate);
-                    self.select_patient(i);
-                }
+                Some(i) => self.jump_to(i, target),
                 None => {
                     self.notice =
                         Some(Notice { text: format!("patient {patient} is not in the open study"), is_error: true })
@@ -93,9 +86,6 @@ impl CadetApp {
     }
 
     pub(super) fn vis_tab(&mut self, ui: &mut egui::Ui) {
-        if self.training.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(60) {
-            self.training.runs = crate::gui::training::scan_runs(&self.training.form.runs_dir);
-        }
         let names: Vec<(String, PathBuf)> =
             self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
         if self.vis.runs[0].is_none() {
@@ -132,7 +122,7 @@ impl CadetApp {
         } else {
             crate::core::train::write_curves_csv(&runs, &path).map_err(|e| format!("{}: {e}", path.display()))
         };
-        self.apply(JobResult::Exported { path, result });
+        self.apply(None, JobResult::Exported { path, result });
     }
 
     /// The sampled-FOV panel for the selected candidate, or the cursor.
@@ -166,7 +156,7 @@ impl CadetApp {
         let Some(views) = &self.fov_panel.views else { return };
         let image = compose_grid(views, self.fov_panel.window(self.viewer.window), 4);
         let result = image.save_png(&path).map_err(|e| format!("{}: {e}", path.display()));
-        self.apply(JobResult::Exported { path, result });
+        self.apply(None, JobResult::Exported { path, result });
     }
 
     /// Saves a view: as shown (a screenshot of its rectangle) or the image only (CPU render).

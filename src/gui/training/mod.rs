@@ -5,6 +5,7 @@
 mod form;
 pub mod plots;
 mod runs;
+mod watch;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,11 +16,12 @@ use eframe::egui;
 
 use crate::core::models::ModelKind;
 use crate::core::train::{
-    DeviceChoice, IterationMetrics, MetricRecord, RunCurves, RunSummary, Start, TrainConfig, TrainControl, TrainEvent,
-    TrainHandle, spawn,
+    DeviceChoice, IterationMetrics, MetricRecord, RunCurves, RunState, RunSummary, Start, TrainConfig, TrainControl,
+    TrainEvent, TrainHandle, spawn,
 };
 
-pub use runs::{RunListing, scan as scan_runs};
+pub use runs::RunListing;
+pub use watch::RunsWatcher;
 
 /// Where the current run stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,8 +76,9 @@ pub struct TrainingPanel {
     pub last_iteration: Option<IterationMetrics>,
     started: Option<Instant>,
     first_epoch: usize,
-    /// Runs of the runs folder, and those shown on the plots.
+    /// Runs of the runs folder (kept current by `watcher`), and those shown on the plots.
     pub runs: Vec<RunListing>,
+    watcher: Option<RunsWatcher>,
     pub overlays: Vec<RunCurves>,
     pub log_loss: bool,
     /// The configuration of the run in progress (or the last one), as the engine started it.
@@ -97,10 +100,36 @@ impl TrainingPanel {
             started: None,
             first_epoch: 0,
             runs: Vec::new(),
+            watcher: None,
             overlays: Vec::new(),
             log_loss: false,
             running: None,
             memory_limit: None,
+        }
+    }
+
+    /// Takes the runs folder's newest listing from the watcher, (re)starting it when the folder
+    /// changed or `restart` asks for an immediate rescan. Call once per frame; never blocks.
+    pub fn watch_runs(&mut self, ctx: &egui::Context, restart: bool) {
+        let dir = std::path::absolute(&self.form.runs_dir).unwrap_or_else(|_| self.form.runs_dir.clone());
+        if restart || self.watcher.as_ref().is_none_or(|w| w.dir() != dir) {
+            self.watcher = Some(RunsWatcher::start(&dir, Some(ctx.clone())));
+        }
+        if let Some(listing) = self.watcher.as_ref().and_then(RunsWatcher::latest) {
+            self.runs = listing;
+        }
+    }
+
+    /// The directory of the run this workbench is training now, if any.
+    pub fn current_run(&self) -> Option<&std::path::Path> {
+        self.handle.as_ref().filter(|_| self.is_active()).map(|h| h.run_dir.as_path())
+    }
+
+    /// Shows a run's end in its runs-list entry at once (the watcher confirms it later).
+    fn mark_ended(&mut self, state: RunState) {
+        let Some(dir) = self.handle.as_ref().map(|h| h.run_dir.clone()) else { return };
+        if let Some(listing) = self.runs.iter_mut().find(|l| l.path == dir) {
+            listing.state = state;
         }
     }
 
@@ -139,6 +168,7 @@ impl TrainingPanel {
         let Some(receiver) = &self.events else { return };
         let start = Instant::now();
         let mut finished = false;
+        let mut ended = None;
         while start.elapsed() < budget {
             let Ok(event) = receiver.try_recv() else { break };
             match event {
@@ -165,6 +195,8 @@ impl TrainingPanel {
                 TrainEvent::Paused => self.status = RunStatus::Paused,
                 TrainEvent::Resumed => self.status = RunStatus::Running,
                 TrainEvent::Finished(s) => {
+                    let stopped = s.stopped_by_user && s.epochs_completed < self.form.epochs;
+                    ended = Some(if stopped { RunState::Stopped(s.clone()) } else { RunState::Finished(s.clone()) });
                     self.status = RunStatus::Finished(s);
                     finished = true;
                 }
@@ -178,11 +210,15 @@ impl TrainingPanel {
                             batch,
                         });
                     }
+                    ended = Some(RunState::Failed(message.clone()));
                     self.status = RunStatus::Failed(message);
                     finished = true;
                 }
                 TrainEvent::Checkpoint { .. } | TrainEvent::EarlyStop { .. } => {}
             }
+        }
+        if let Some(state) = ended {
+            self.mark_ended(state);
         }
         if finished {
             self.events = None;
@@ -192,9 +228,21 @@ impl TrainingPanel {
         }
     }
 
-    /// Fraction done and the estimated time left, from the last iteration.
+    /// Fraction done and the estimated time left, from the last iteration; after the run ended,
+    /// the fraction of epochs it completed and no estimate.
     pub fn progress(&self) -> Option<(f32, Option<Duration>)> {
         let m = self.last_iteration.as_ref()?;
+        match &self.status {
+            RunStatus::Finished(s) => {
+                let done = if s.stopped_by_user || s.early_stopped { s.epochs_completed } else { self.form.epochs };
+                return Some((done as f32 / self.form.epochs.max(1) as f32, None));
+            }
+            RunStatus::Failed(_) => {
+                let done = m.epoch * m.iterations_per_epoch + m.iteration + 1;
+                return Some((done as f32 / (self.form.epochs * m.iterations_per_epoch).max(1) as f32, None));
+            }
+            _ => {}
+        }
         let total = (self.form.epochs * m.iterations_per_epoch).max(1) as f64;
         let done = (m.epoch * m.iterations_per_epoch + m.iteration + 1) as f64;
         let first = (self.first_epoch * m.iterations_per_epoch) as f64;

@@ -92,11 +92,13 @@ pub fn plots_ui(ui: &mut egui::Ui, panel: &TrainingPanel) {
                         .color(color)
                         .style(egui_plot::LineStyle::dashed_loose()),
                 );
-                plot.points(Points::new(format!("{} val points", c.name), val).color(color).radius(3.0));
+                // the same name as the line: one legend entry shows and hides both
+                plot.points(Points::new(format!("{} val", c.name), val).color(color).radius(3.0));
             }
         });
     Plot::new("accuracy")
         .height(height)
+        .legend(Legend::default())
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .include_y(0.0)
@@ -111,13 +113,17 @@ pub fn plots_ui(ui: &mut egui::Ui, panel: &TrainingPanel) {
                         .color(color)
                         .width(2.0),
                 );
-                plot.points(Points::new(format!("{} val accuracy points", c.name), val).color(color).radius(3.0));
+                plot.points(Points::new(format!("{} val accuracy", c.name), val).color(color).radius(3.0));
                 let train: PlotPoints = c.epochs.iter().map(|e| [e.epoch as f64 + 1.0, e.train_accuracy]).collect();
                 plot.line(Line::new(format!("{} train accuracy", c.name), train).color(color.gamma_multiply(0.5)));
             }
         });
+    // from 0 to the largest rate, so a constant rate reads as what it is
+    let top_lr = curves_of(panel).iter().flat_map(|(c, _)| c.iterations.iter().map(|m| m.lr)).fold(0.0, f64::max);
     Plot::new("lr")
         .height(height * 0.6)
+        .include_y(0.0)
+        .include_y(if top_lr > 0.0 { top_lr * 1.1 } else { 1.0 })
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_label("epoch")

@@ -1,13 +1,14 @@
-//! The runs browser: every run under the runs folder with its configuration and final metrics;
-//! tick runs to overlay their curves (read from `metrics.jsonl`, so headless runs look the same),
-//! resume interrupted ones.
+//! The runs browser: every run under the runs folder with its configuration and its state
+//! (finished, stopped, failed and why, interrupted, training here or elsewhere); tick runs to
+//! overlay their curves (read from `metrics.jsonl`, so headless runs look the same), resume
+//! stopped or interrupted ones.
 
 use std::path::PathBuf;
 
 use eframe::egui;
 
 use super::{RunStatus, TrainingPanel};
-use crate::core::train::{CheckpointKind, RunCurves, RunDir, RunSummary, Start, list_runs};
+use crate::core::train::{RunCurves, RunDir, RunState, Start, list_runs};
 
 /// One run of the runs folder.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,20 +16,17 @@ pub struct RunListing {
     pub path: PathBuf,
     pub name: String,
     pub description: String,
-    pub summary: Option<RunSummary>,
-    /// Stopped or interrupted before its last epoch, with a checkpoint to continue from.
-    pub resumable: bool,
+    /// The study it trains on (absolute for runs made since paths are stored absolute).
+    pub study: PathBuf,
+    pub state: RunState,
 }
 
-/// Scans the runs folder.
+/// Scans the runs folder (file reads only: run it off the UI thread, see [`super::watch`]).
 pub fn scan(runs_dir: &std::path::Path) -> Vec<RunListing> {
     list_runs(runs_dir)
         .into_iter()
         .filter_map(|run| {
             let config = run.read_config().ok()?;
-            let summary = run.read_summary().ok();
-            let done = run.read_progress(CheckpointKind::Last).map(|p| p.epochs_completed).unwrap_or(0);
-            let resumable = done > 0 && done < config.epochs && summary.as_ref().is_none_or(|s| s.stopped_by_user);
             Some(RunListing {
                 name: run.name(),
                 description: format!(
@@ -39,9 +37,9 @@ pub fn scan(runs_dir: &std::path::Path) -> Vec<RunListing> {
                     config.folds,
                     config.epochs
                 ),
+                state: RunState::of(&run, config.epochs),
+                study: config.study,
                 path: run.path,
-                summary,
-                resumable,
             })
         })
         .collect()
@@ -50,32 +48,34 @@ pub fn scan(runs_dir: &std::path::Path) -> Vec<RunListing> {
 pub fn runs_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel) {
     ui.horizontal(|ui| {
         ui.heading("Runs");
-        if ui.button("Refresh").clicked()
-            || (panel.runs.is_empty() && ui.ctx().cumulative_frame_nr().is_multiple_of(120))
-        {
-            panel.runs = scan(&panel.form.runs_dir);
+        if ui.button("Refresh").on_hover_text("the list also refreshes by itself every 2 s").clicked() {
+            panel.watch_runs(ui.ctx(), true);
         }
     });
-    ui.label(egui::RichText::new(format!("in {}", panel.form.runs_dir.display())).small());
+    let runs_dir = std::path::absolute(&panel.form.runs_dir).unwrap_or_else(|_| panel.form.runs_dir.clone());
+    ui.label(egui::RichText::new(format!("in {}", runs_dir.display())).small());
+    let current = panel.current_run().map(PathBuf::from);
     let mut resume = None;
     for listing in panel.runs.clone() {
         let shown = panel.overlays.iter().any(|c| c.path == listing.path);
+        let here = current.as_ref() == Some(&listing.path);
         let mut tick = shown;
         ui.horizontal(|ui| {
-            ui.checkbox(&mut tick, &listing.name).on_hover_text(&listing.description);
-            if listing.resumable && ui.small_button("Resume").clicked() {
+            ui.checkbox(&mut tick, &listing.name).on_hover_text(format!(
+                "{}\nstudy {}",
+                listing.description,
+                listing.study.display()
+            ));
+            if !here && listing.state.resumable() && ui.small_button("Resume").clicked() {
                 resume = Some(listing.path.clone());
             }
         });
-        let result = listing.summary.as_ref().map_or("in progress or interrupted".to_string(), |s| {
-            format!(
-                "best val loss {} acc {} (epoch {})",
-                s.best_val_loss.map_or("-".into(), |v| format!("{v:.3}")),
-                s.best_val_accuracy.map_or("-".into(), |v| format!("{v:.3}")),
-                s.best_epoch.map_or("-".into(), |e| (e + 1).to_string())
-            )
-        });
-        ui.label(egui::RichText::new(format!("{} · {result}", listing.description)).small());
+        let state = if here { "training now, in this workbench".to_string() } else { listing.state.describe() };
+        let text = egui::RichText::new(format!("{} · {state}", listing.description)).small();
+        match (&listing.state, here) {
+            (RunState::Failed(_), false) => ui.colored_label(egui::Color32::from_rgb(255, 150, 90), text),
+            _ => ui.label(text),
+        };
         if tick && !shown {
             if let Ok(curves) = RunDir::open(&listing.path).and_then(|r| RunCurves::load(&r)) {
                 panel.overlays.push(curves);

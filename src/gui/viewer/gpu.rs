@@ -140,12 +140,28 @@ pub fn install(rs: &RenderState) {
     });
 }
 
-/// Uploads a volume (as f16 HU) unless this generation is already on the GPU.
-pub fn upload(rs: &RenderState, volume: &Volume, generation: u64) {
+/// Why a volume does not fit a 3-D texture of a device whose largest side is `limit` texels.
+pub fn texture_limit_problem(dims: [usize; 3], limit: u32) -> Option<String> {
+    let largest = dims.iter().copied().max().unwrap_or(0);
+    (largest > limit as usize).then(|| {
+        format!(
+            "the volume ({}×{}×{}) is larger than this GPU's 3-D textures ({limit} per side): slices are drawn on \
+             the CPU",
+            dims[0], dims[1], dims[2]
+        )
+    })
+}
+
+/// Uploads a volume (as f16 HU) unless this generation is already on the GPU; an error (the
+/// volume exceeds the device's 3-D texture size) means the caller must draw on the CPU.
+pub fn upload(rs: &RenderState, volume: &Volume, generation: u64) -> Result<(), String> {
+    if let Some(problem) = texture_limit_problem(volume.dims(), rs.device.limits().max_texture_dimension_3d) {
+        return Err(problem);
+    }
     let mut renderer = rs.renderer.write();
-    let Some(res) = renderer.callback_resources.get_mut::<SliceResources>() else { return };
+    let Some(res) = renderer.callback_resources.get_mut::<SliceResources>() else { return Ok(()) };
     if res.generation == Some(generation) {
-        return;
+        return Ok(());
     }
     let [nx, ny, nz] = volume.dims().map(|d| d as u32);
     let texture = rs.device.create_texture(&wgpu::TextureDescriptor {
@@ -192,6 +208,7 @@ pub fn upload(rs: &RenderState, volume: &Volume, generation: u64) {
     });
     res.bind_groups = Some(groups);
     res.generation = Some(generation);
+    Ok(())
 }
 
 /// Draws view `index` (0 axial, 1 coronal, 2 sagittal) with these uniforms.
@@ -232,5 +249,18 @@ impl CallbackTrait for SliceCallback {
         pass.set_pipeline(&res.pipeline);
         pass.set_bind_group(0, &groups[self.index], &[]);
         pass.draw(0..4, 0..1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn volumes_beyond_the_3d_texture_limit_go_to_the_cpu() {
+        assert_eq!(texture_limit_problem([512, 512, 2048], 2048), None);
+        let why = texture_limit_problem([512, 512, 2049], 2048).expect("one slice too many");
+        assert!(why.contains("512×512×2049") && why.contains("2048") && why.contains("CPU"), "{why}");
+        assert!(texture_limit_problem([4096, 16, 16], 2048).is_some(), "any side counts");
     }
 }
