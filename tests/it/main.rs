@@ -10,6 +10,7 @@ mod nifti_real;
 mod nifti_roundtrip;
 mod pretrained;
 mod sampling;
+mod sweep;
 mod synth;
 mod train;
 mod vis;

@@ -155,6 +155,8 @@ pub fn report_markdown(rows: &[ReportRow]) -> String {
         head.push_str(&format!(" {c} AUC | {c} TPR at 3 FP/patient |"));
         rule.push_str("---|---|");
     }
+    head.push_str(" note |");
+    rule.push_str("---|");
     let mut lines = vec![head, rule];
     for row in rows {
         let mut line = format!("| {} | {} | {} | {} |", row.configuration, row.model, row.regime, row.folds);
@@ -162,9 +164,10 @@ pub fn report_markdown(rows: &[ReportRow]) -> String {
             let r = row.results.as_ref().and_then(|rs| rs.iter().find(|r| &r.region == c));
             match r {
                 Some(r) => line.push_str(&format!(" {} | {} |", estimate(r.auc), estimate(Some(r.tpr_at_3fp)))),
-                None => line.push_str(&format!(" {} | |", row.pending.as_deref().unwrap_or("-"))),
+                None => line.push_str(" - | - |"),
             }
         }
+        line.push_str(&format!(" {} |", row.pending.as_deref().unwrap_or("")));
         lines.push(line);
     }
     lines.push(String::new());

@@ -49,6 +49,22 @@ pub fn array_spec(indices: &[usize]) -> String {
     parts.join(",")
 }
 
+/// The indices of an array spec such as `0-2,5,7-9%2` (a `%` throttle is ignored).
+pub fn expand_array_spec(spec: &str) -> Vec<usize> {
+    let spec = spec.split('%').next().unwrap_or("");
+    let mut out = Vec::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let range = match part.split_once('-') {
+            Some((a, b)) => a.parse::<usize>().ok().zip(b.parse::<usize>().ok()),
+            None => part.parse::<usize>().ok().map(|a| (a, a)),
+        };
+        if let Some((a, b)) = range {
+            out.extend(a..=b);
+        }
+    }
+    out
+}
+
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -124,15 +140,21 @@ pub fn parse_squeue_json(text: &str, job_ids: &[String]) -> Result<HashMap<usize
     let jobs = value.get("jobs").and_then(serde_json::Value::as_array).ok_or("no `jobs` list")?;
     let mut tasks = HashMap::new();
     for job in jobs {
-        let array = job.get("array_job_id").and_then(json_number).map(|n| n.to_string());
-        let (Some(array), Some(index)) = (array, job.get("array_task_id").and_then(json_number)) else { continue };
+        let Some(array) = job.get("array_job_id").and_then(json_number).map(|n| n.to_string()) else { continue };
         if !job_ids.contains(&array) {
             continue;
         }
+        // a pending array is one record listing its tasks (`0-3,7%2`) until they start
+        let indices = match job.get("array_task_id").and_then(json_number) {
+            Some(index) => vec![index as usize],
+            None => job.get("array_task_string").and_then(|s| s.as_str()).map(expand_array_spec).unwrap_or_default(),
+        };
         let state = job.get("job_state").and_then(json_state).unwrap_or_default();
         let node = job.get("nodes").and_then(|n| n.as_str()).filter(|n| !n.is_empty()).map(str::to_string);
         let reason = job.get("state_reason").and_then(|r| r.as_str()).filter(|r| *r != "None").map(str::to_string);
-        tasks.insert(index as usize, SchedulerInfo { state, node, reason });
+        for index in indices {
+            tasks.insert(index, SchedulerInfo { state: state.clone(), node: node.clone(), reason: reason.clone() });
+        }
     }
     Ok(tasks)
 }
@@ -231,6 +253,7 @@ mod tests {
     fn array_specs_are_compact() {
         assert_eq!(array_spec(&[5, 0, 1, 2, 7, 8]), "0-2,5,7-8");
         assert_eq!(array_spec(&[3]), "3");
+        assert_eq!(expand_array_spec("0-2,5,7-8%2"), [0, 1, 2, 5, 7, 8]);
     }
 
     #[test]
@@ -263,7 +286,11 @@ mod tests {
     fn squeue_json_of_slurm_22_and_23_and_its_format_output_parse() {
         let v22 = r#"{"jobs":[{"job_id":2,"array_job_id":1,"array_task_id":0,"job_state":"RUNNING","nodes":"vm","state_reason":"None"},
             {"job_id":1,"array_job_id":1,"array_task_id":1,"job_state":"PENDING","nodes":"","state_reason":"Resources"},
+            {"job_id":3,"array_job_id":3,"array_task_id":null,"array_task_string":"0-1,4","job_state":"PENDING","nodes":""},
             {"job_id":9,"array_job_id":0,"array_task_id":null,"job_state":"RUNNING","nodes":"vm"}]}"#;
+        let pending = parse_squeue_json(v22, &["3".into()]).unwrap();
+        assert_eq!(pending.keys().copied().collect::<std::collections::BTreeSet<_>>(), [0, 1, 4].into());
+        assert_eq!(pending[&4].state, "PENDING");
         let t = parse_squeue_json(v22, &["1".into()]).unwrap();
         assert_eq!(t[&0], SchedulerInfo { state: "RUNNING".into(), node: Some("vm".into()), reason: None });
         assert_eq!(t[&1].reason.as_deref(), Some("Resources"));
