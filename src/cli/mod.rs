@@ -73,7 +73,7 @@ pub enum Command {
     Deconv(vis::DeconvArgs),
     /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
     /// cancel and collect it.
-    Sweep(sweep::SweepArgs),
+    Sweep(Box<sweep::SweepArgs>),
 }
 
 /// Runs a headless subcommand.
