@@ -5,6 +5,7 @@
 mod form;
 pub mod plots;
 mod runs;
+mod sweep_view;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::core::train::{
 };
 
 pub use runs::{RunListing, scan as scan_runs};
+pub use sweep_view::SweepView;
 
 /// Where the current run stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +83,8 @@ pub struct TrainingPanel {
     /// The configuration of the run in progress (or the last one), as the engine started it.
     running: Option<TrainConfig>,
     pub memory_limit: Option<MemoryLimit>,
+    /// The sweep folder opened in the runs browser.
+    pub sweep: SweepView,
 }
 
 impl TrainingPanel {
@@ -101,6 +105,7 @@ impl TrainingPanel {
             log_loss: false,
             running: None,
             memory_limit: None,
+            sweep: SweepView::default(),
         }
     }
 
@@ -220,6 +225,8 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<P
             form::form_ui(ui, panel, study.as_deref(), &mut actions);
             ui.separator();
             runs::runs_ui(ui, panel);
+            ui.separator();
+            sweep_view::sweep_ui(ui, panel);
         });
     });
     egui::CentralPanel::default().show(ui, |ui| {
