@@ -153,7 +153,7 @@ fn a_killed_array_task_is_resubmitted_alone_and_resumes_from_its_checkpoint() {
     assert!(killed.success());
     let status = || run(&["sweep".into(), "status".into(), runs.display().to_string()]);
     wait_until("run 0 to be seen failed", Duration::from_secs(60), || {
-        status().lines().any(|l| l.contains("cifarnet-ri-f1") && l.contains("failed"))
+        status().lines().any(|l| l.contains("cifarnet-ri-f1") && (l.contains("failed") || l.contains("interrupted")))
     });
     wait_until("run 1 to finish", Duration::from_secs(90), || {
         status().lines().any(|l| l.contains("cifarnet-ri-f2") && l.contains("finished"))
