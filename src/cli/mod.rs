@@ -10,6 +10,8 @@ mod progress;
 mod sample;
 mod slice;
 mod study;
+mod sweep;
+mod sweep_task;
 mod synth;
 mod train;
 mod vis;
@@ -69,6 +71,9 @@ pub enum Command {
     Filters(vis::FiltersArgs),
     /// Pool-5 maps and deconvnet reconstructions for a view of a volume.
     Deconv(vis::DeconvArgs),
+    /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
+    /// cancel and collect it.
+    Sweep(Box<sweep::SweepArgs>),
 }
 
 /// Runs a headless subcommand.
@@ -90,6 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Pretrained(args) => pretrained::run(&args),
         Command::Filters(args) => vis::run_filters(&args),
         Command::Deconv(args) => vis::run_deconv(&args),
+        Command::Sweep(args) => sweep::run(&args),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::core::train::{
 };
 
 /// Settings shared by `train` and `cv`; unset flags keep the paper's defaults.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct RunArgs {
     /// Study folder (with study.csv).
     #[arg(long)]

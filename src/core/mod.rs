@@ -10,6 +10,7 @@ pub mod raster;
 pub mod sampling;
 pub mod seed;
 pub mod study;
+pub mod sweep;
 pub mod synth;
 pub mod train;
 pub mod vis;

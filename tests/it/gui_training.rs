@@ -161,3 +161,65 @@ fn a_tiny_run_from_the_panel_fills_the_plots_and_stops() {
     let overlay = h.state().training.overlays.first().expect("the run is overlaid").clone();
     assert_eq!(overlay.epochs, run.epoch_metrics().unwrap());
 }
+
+#[test]
+fn a_sweep_folder_opens_with_its_runs_live_curves_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic");
+    let out = crate::common::cadet(&[
+        "sweep",
+        "--study",
+        study.to_str().unwrap(),
+        "--models",
+        "cifarnet",
+        "--folds",
+        "2",
+        "--epochs",
+        "1",
+        "--views-per-candidate",
+        "2",
+        "--val-views",
+        "1",
+        "--device",
+        "cpu",
+        "--runs-dir",
+        runs.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--wait",
+        "--views",
+        "5",
+        "--bootstrap",
+        "0",
+        "--eval-device",
+        "cpu",
+    ]);
+    assert!(out.status.success(), "{}", crate::common::stderr(&out));
+    let mut h = harness();
+    h.state_mut().training.sweep.path_text = runs.display().to_string();
+    h.get_by_label("Open sweep").click();
+    for _ in 0..300 {
+        h.step();
+        if h.state().training.sweep.snapshot.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(2);
+    assert_eq!(h.query_all_by_label("finished").count(), 2, "the grid shows the runs' state");
+    assert!(h.query_by_label_contains("| cifarnet-ri | cifarnet | ri | 2 |").is_none(), "the report is folded");
+    h.get_by_label("cifarnet-ri-f2").click();
+    for _ in 0..300 {
+        h.step();
+        if h.state().training.overlays.iter().any(|c| c.name == "cifarnet-ri-f2") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let curves = h.state().training.overlays.iter().find(|c| c.name == "cifarnet-ri-f2").expect("curves overlaid");
+    assert_eq!(curves.epochs.len(), 1);
+    h.get_by_label("Report").click();
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("| cifarnet-ri | cifarnet | ri | 2 |").is_some(), "the report is shown");
+}

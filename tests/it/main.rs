@@ -11,6 +11,7 @@ mod nifti_roundtrip;
 mod pretrained;
 mod rough_edges;
 mod sampling;
+mod sweep;
 mod synth;
 mod train;
 mod vis;

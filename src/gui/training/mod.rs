@@ -5,6 +5,7 @@
 mod form;
 pub mod plots;
 mod runs;
+mod sweep_view;
 mod watch;
 
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use crate::core::train::{
 };
 
 pub use runs::RunListing;
+pub use sweep_view::SweepView;
 pub use watch::RunsWatcher;
 
 /// Where the current run stands.
@@ -84,6 +86,8 @@ pub struct TrainingPanel {
     /// The configuration of the run in progress (or the last one), as the engine started it.
     running: Option<TrainConfig>,
     pub memory_limit: Option<MemoryLimit>,
+    /// The sweep folder opened in the runs browser.
+    pub sweep: SweepView,
 }
 
 impl TrainingPanel {
@@ -105,6 +109,7 @@ impl TrainingPanel {
             log_loss: false,
             running: None,
             memory_limit: None,
+            sweep: SweepView::default(),
         }
     }
 
@@ -268,6 +273,8 @@ pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<P
             form::form_ui(ui, panel, study.as_deref(), &mut actions);
             ui.separator();
             runs::runs_ui(ui, panel);
+            ui.separator();
+            sweep_view::sweep_ui(ui, panel);
         });
     });
     egui::CentralPanel::default().show(ui, |ui| {

@@ -1,0 +1,249 @@
+//! `cadet sweep`: plan a grid of trainings into a sweep folder and run it (local processes or
+//! one Slurm job array), follow it (`status`), end it (`cancel`) and report it (`collect`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::sweep_task::{CollectArgs, print_status, run_cancel, run_collect, run_task, scheduler_tasks};
+use super::train::RunArgs;
+use crate::core::models::ModelKind;
+use crate::core::sweep::slurm::{self, SlurmOptions};
+use crate::core::sweep::{Grid, LocalEvent, Sweep, SweepRunState, SweepTask, run_local, sweep_status};
+use crate::core::train::Regime;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    pub action: Option<SweepAction>,
+    #[command(flatten)]
+    pub launch: LaunchArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SweepAction {
+    /// A table of the sweep's runs: state, epoch, best validation loss, node.
+    Status { dir: PathBuf },
+    /// Evaluate every finished configuration (folds pooled) into report.md and report.csv.
+    Collect(CollectArgs),
+    /// Cancel the sweep's Slurm job arrays and local task processes.
+    Cancel { dir: PathBuf },
+    /// One task of a sweep (what each Slurm array task and local process runs).
+    #[command(hide = true)]
+    RunTask {
+        dir: PathBuf,
+        #[arg(long)]
+        index: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Executor {
+    /// Concurrent processes on this machine.
+    Local,
+    /// One Slurm job array (sbatch).
+    Slurm,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TaskArg {
+    /// Lymph-node detection (Table II). The ILD tasks (Table III) come with the ILD study.
+    Ln,
+}
+
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// Every `cadet train` option; --runs-dir is the sweep folder.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Models of the grid: cifarnet,alexnet-l,...
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub models: Vec<ModelKind>,
+    /// Regimes of the grid: ri,tl,imnet
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub regimes: Vec<Regime>,
+    /// Regions the report gives columns for: MED,ABD (training pools the study's regions).
+    #[arg(long, value_delimiter = ',')]
+    pub regions: Vec<String>,
+    #[arg(long, value_enum, default_value_t = TaskArg::Ln)]
+    pub task: TaskArg,
+    /// Pretrained weights of one model: MODEL=FILE (repeat per model; --weights is for all).
+    #[arg(long)]
+    pub model_weights: Vec<String>,
+    /// The grid from a file (the `[grid]` table of a sweep.toml) instead of the flags.
+    #[arg(long, conflicts_with_all = ["models", "regimes", "study", "config"])]
+    pub grid: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Executor::Local)]
+    pub executor: Executor,
+    /// Concurrent processes for --executor local.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Wait for every run to end, then collect the report.
+    #[arg(long)]
+    pub wait: bool,
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Slurm time limit per run (e.g. 12:00:00).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Slurm generic resources per run (e.g. gpu:1).
+    #[arg(long)]
+    pub gres: Option<String>,
+    #[arg(long)]
+    pub cpus_per_task: Option<usize>,
+    /// Slurm memory per run (e.g. 16G).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// Let Slurm requeue a killed task (it continues from its last checkpoint).
+    #[arg(long)]
+    pub requeue: bool,
+    /// A further sbatch option, as it is: --sbatch-arg=--account=lab (repeatable).
+    #[arg(long, allow_hyphen_values = true)]
+    pub sbatch_arg: Vec<String>,
+    /// Evaluation settings used with --wait.
+    #[command(flatten)]
+    pub eval: super::sweep_task::EvalSettings,
+}
+
+pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
+    match &args.action {
+        Some(SweepAction::Status { dir }) => print_status(dir),
+        Some(SweepAction::Collect(c)) => run_collect(c),
+        Some(SweepAction::Cancel { dir }) => run_cancel(dir),
+        Some(SweepAction::RunTask { dir, index }) => run_task(dir, *index),
+        None => launch(&args.launch),
+    }
+}
+
+fn absolute(p: &Path) -> anyhow::Result<PathBuf> {
+    std::path::absolute(p).with_context(|| format!("cannot resolve {}", p.display()))
+}
+
+/// The grid the flags (or `--grid FILE`) describe, with absolute paths so tasks find them from
+/// any directory and node.
+fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
+    let mut grid = match &args.grid {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            toml::from_str(&text).with_context(|| format!("{} is not a sweep grid", path.display()))?
+        }
+        None => {
+            let mut models = args.models.clone();
+            if models.is_empty() {
+                models.extend(args.run.model);
+            }
+            let Some(&first) = models.first() else { bail!("give --models (or --grid FILE)") };
+            let mut run = args.run.clone();
+            run.model = Some(first);
+            let mut weights = BTreeMap::new();
+            for spec in &args.model_weights {
+                let Some((model, file)) = spec.split_once('=') else { bail!("--model-weights takes MODEL=FILE") };
+                let kind = ModelKind::from_str(model, true).map_err(|e| anyhow::anyhow!("--model-weights: {e}"))?;
+                weights.insert(kind.name().to_string(), PathBuf::from(file));
+            }
+            Grid {
+                task: match args.task {
+                    TaskArg::Ln => SweepTask::LymphNodes,
+                },
+                models,
+                regimes: if args.regimes.is_empty() {
+                    vec![args.run.regime.unwrap_or(Regime::Ri)]
+                } else {
+                    args.regimes.clone()
+                },
+                regions: args.regions.iter().map(|r| r.trim().to_uppercase()).collect(),
+                weights,
+                sample_size: args.run.size,
+                base: run.config()?,
+            }
+        }
+    };
+    grid.base.study = absolute(&grid.base.study)?;
+    if let Some(w) = &grid.base.weights {
+        grid.base.weights = Some(absolute(w)?);
+    }
+    for w in grid.weights.values_mut() {
+        *w = absolute(w)?;
+    }
+    Ok(grid)
+}
+
+/// Plans the sweep, submits what is missing or failed, and with `--wait` follows it to the end
+/// and collects the report.
+fn launch(args: &LaunchArgs) -> anyhow::Result<()> {
+    let Some(dir) = &args.run.runs_dir else { bail!("give --runs-dir R (the sweep folder)") };
+    let dir = absolute(dir)?;
+    let mut sweep = Sweep::plan(&dir, grid_of(args)?)?;
+    for s in &sweep.skipped {
+        println!("skipped {}: {}", s.configuration, s.reason);
+    }
+    let tasks = scheduler_tasks(&sweep)?;
+    let todo: Vec<usize> =
+        sweep_status(&sweep, &tasks).iter().filter(|r| r.state.needs_submission()).map(|r| r.index).collect();
+    println!("{} runs planned in {}, {} to run", sweep.runs.len(), dir.display(), todo.len());
+    let exe = std::env::current_exe().context("cannot find the cadet executable")?;
+    if !todo.is_empty() {
+        match args.executor {
+            Executor::Local => {
+                let failed = run_local(
+                    &mut sweep,
+                    &exe,
+                    &todo,
+                    args.jobs,
+                    Arc::new(AtomicBool::new(false)),
+                    &mut |e| match e {
+                        LocalEvent::Started { index, pid } => println!("run {index} started (process {pid})"),
+                        LocalEvent::Ended { index, success } => {
+                            println!("run {index} {}", if success { "ended" } else { "failed" })
+                        }
+                    },
+                )?;
+                if !failed.is_empty() {
+                    println!("{} runs failed; see `cadet sweep status {}`", failed.len(), dir.display());
+                }
+            }
+            Executor::Slurm => {
+                let options = SlurmOptions {
+                    partition: args.partition.clone(),
+                    time: args.time.clone(),
+                    gres: args.gres.clone(),
+                    cpus_per_task: args.cpus_per_task,
+                    mem: args.mem.clone(),
+                    requeue: args.requeue,
+                    extra: args.sbatch_arg.clone(),
+                };
+                let job = slurm::submit(&mut sweep, &exe, &todo, &options)?;
+                println!("submitted job array {job} ({} tasks)", todo.len());
+            }
+        }
+    }
+    if args.wait {
+        wait_for_runs(&sweep)?;
+        run_collect(&CollectArgs { dir, eval: args.eval.clone() })?;
+    }
+    Ok(())
+}
+
+/// Polls the scheduler and the run directories until no run is queued or running.
+fn wait_for_runs(sweep: &Sweep) -> anyhow::Result<()> {
+    let mut last = String::new();
+    loop {
+        let rows = sweep_status(sweep, &scheduler_tasks(sweep)?);
+        let active = rows.iter().filter(|r| matches!(r.state, SweepRunState::Queued | SweepRunState::Running)).count();
+        let line = rows.iter().map(|r| format!("{} {}", r.name, r.state.label())).collect::<Vec<_>>().join(", ");
+        if line != last {
+            println!("{line}");
+            last = line;
+        }
+        if active == 0 {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(2));
+    }
+}

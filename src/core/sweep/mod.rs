@@ -1,0 +1,51 @@
+//! Experiment sweeps: a grid of trainings (the paper's tables) expanded into runs, recorded in
+//! `R/sweep.toml`, run by local processes or one Slurm job array, followed from the run
+//! directories and the scheduler, and collected into a Table II report.
+
+mod grid;
+mod local;
+mod plan;
+mod report;
+pub mod slurm;
+mod snapshot;
+mod state;
+mod task;
+mod tool;
+
+use std::path::PathBuf;
+
+pub use grid::{Grid, PlannedRun, Skipped, SweepTask, configuration_name};
+pub use local::{LocalEvent, cancel_local, hostname, local_tasks, read_task_pid, run_local, task_alive};
+pub use plan::{SWEEP_FILE, Submission, Sweep};
+pub use report::{CollectOptions, Estimate, RegionResult, ReportRow, collect, report_markdown, write_report};
+pub use snapshot::{SweepSnapshot, read_snapshot};
+pub use state::{DirState, RunRow, RunStatus, SchedulerInfo, SweepRunState, read_run_dir, sweep_status};
+pub use task::{TaskStart, prepare_task, task_pid_path};
+pub use tool::{DEFAULT_TIMEOUT, run_tool};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("{path}: {detail}")]
+    File { path: PathBuf, detail: String },
+    #[error(
+        "run {run} in {sweep} was planned with another configuration ({detail}); a run directory is \
+         never reused for another configuration: give a new --runs-dir"
+    )]
+    ConfigurationChanged { sweep: PathBuf, run: String, detail: String },
+    #[error("{sweep} has no run with index {index}")]
+    NoSuchRun { sweep: PathBuf, index: usize },
+    #[error("`{tool}` was not found on PATH: {hint}")]
+    MissingTool { tool: String, hint: String },
+    #[error("`{command}` did not answer within {seconds} s")]
+    Timeout { command: String, seconds: u64 },
+    #[error("`{command}` failed ({status}): {stderr}")]
+    ToolFailed { command: String, status: String, stderr: String },
+    #[error("cannot parse the output of `{command}`: {detail}")]
+    Parse { command: String, detail: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+pub(crate) fn file_error(path: &std::path::Path, detail: impl ToString) -> SweepError {
+    SweepError::File { path: path.to_path_buf(), detail: detail.to_string() }
+}

@@ -1,0 +1,140 @@
+//! The sweep viewer in the Training tab's runs browser: open a sweep folder (local or on a
+//! mounted cluster file system), see its runs with their state in a grid, tick runs to overlay
+//! their live curves, and read the report once collected. The folder (and `squeue`) is read on a
+//! background thread every few seconds; the UI only drains the result.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+
+use super::TrainingPanel;
+use crate::core::sweep::{SweepSnapshot, read_snapshot};
+
+/// How often an open sweep is read again.
+const POLL_EVERY: Duration = Duration::from_secs(3);
+
+/// The open sweep, if any, and its last reading.
+#[derive(Default)]
+pub struct SweepView {
+    pub path_text: String,
+    pub dir: Option<PathBuf>,
+    pub snapshot: Option<SweepSnapshot>,
+    pub error: Option<String>,
+    /// Run directories whose curves are overlaid.
+    pub selected: Vec<PathBuf>,
+    pending: Option<Receiver<Result<SweepSnapshot, String>>>,
+    last_poll: Option<Instant>,
+}
+
+impl SweepView {
+    pub fn open(&mut self, dir: PathBuf) {
+        self.dir = Some(dir);
+        self.snapshot = None;
+        self.error = None;
+        self.selected.clear();
+        self.last_poll = None;
+    }
+
+    /// Starts a background reading when one is due and none is in flight.
+    fn poll(&mut self, ctx: &egui::Context) {
+        let Some(dir) = self.dir.clone() else { return };
+        if self.pending.is_some() || self.last_poll.is_some_and(|t| t.elapsed() < POLL_EVERY) {
+            return;
+        }
+        let (sender, receiver) = sync_channel(1);
+        let selected = self.selected.clone();
+        let waker = ctx.clone();
+        let spawned = std::thread::Builder::new().name("cadet-sweep-poll".into()).spawn(move || {
+            let _ = sender.send(read_snapshot(&dir, &selected).map_err(|e| e.to_string()));
+            waker.request_repaint();
+        });
+        match spawned {
+            Ok(_) => self.pending = Some(receiver),
+            Err(e) => self.error = Some(format!("cannot start the sweep reader: {e}")),
+        }
+        self.last_poll = Some(Instant::now());
+    }
+
+    /// Takes a finished reading, if one arrived.
+    fn drain(&mut self) -> Option<SweepSnapshot> {
+        let result = self.pending.as_ref()?.try_recv().ok()?;
+        self.pending = None;
+        match result {
+            Ok(s) => {
+                self.error = s.scheduler_error.clone();
+                self.snapshot = Some(s.clone());
+                Some(s)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                None
+            }
+        }
+    }
+}
+
+pub fn sweep_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel) {
+    ui.heading("Sweep");
+    ui.horizontal(|ui| {
+        ui.add(egui::TextEdit::singleline(&mut panel.sweep.path_text).hint_text("sweep folder (with sweep.toml)"));
+        if ui.button("Open sweep").clicked() {
+            let dir = PathBuf::from(panel.sweep.path_text.trim());
+            panel.sweep.open(dir);
+        }
+    });
+    if let Some(s) = panel.sweep.drain() {
+        // refresh the overlaid curves of the sweep's selected runs
+        for curves in s.curves {
+            match panel.overlays.iter_mut().find(|c| c.path == curves.path) {
+                Some(old) => *old = curves,
+                None => panel.overlays.push(curves),
+            }
+        }
+    }
+    panel.sweep.poll(ui.ctx());
+    if panel.sweep.dir.is_some() {
+        ui.ctx().request_repaint_after(POLL_EVERY);
+    }
+    if let Some(e) = &panel.sweep.error {
+        ui.colored_label(ui.visuals().warn_fg_color, e);
+    }
+    let Some(snapshot) = panel.sweep.snapshot.clone() else {
+        if panel.sweep.dir.is_some() {
+            ui.label("reading…");
+        }
+        return;
+    };
+    egui::Grid::new("sweep-runs").striped(true).show(ui, |ui| {
+        for h in ["run", "state", "epoch", "best val loss", "node"] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for (row, dir) in snapshot.rows.iter().zip(&snapshot.run_dirs) {
+            let shown = panel.sweep.selected.contains(dir);
+            let mut tick = shown;
+            ui.checkbox(&mut tick, &row.name).on_hover_text("overlay its curves");
+            let state = ui.label(row.state.label());
+            if let crate::core::sweep::SweepRunState::Failed(why) = &row.state {
+                state.on_hover_text(why);
+            }
+            ui.label(format!("{}/{}", row.epochs_completed, row.epochs));
+            ui.label(row.best_val_loss.map_or("-".into(), |v| format!("{v:.4}")));
+            ui.label(row.node.as_deref().unwrap_or("-"));
+            ui.end_row();
+            if tick && !shown {
+                panel.sweep.selected.push(dir.clone());
+                panel.sweep.last_poll = None;
+            } else if !tick && shown {
+                panel.sweep.selected.retain(|d| d != dir);
+                panel.overlays.retain(|c| &c.path != dir);
+            }
+        }
+    });
+    if let Some(report) = &snapshot.report {
+        ui.collapsing("Report", |ui| {
+            ui.label(egui::RichText::new(report).monospace().small());
+        });
+    }
+}

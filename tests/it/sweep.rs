@@ -1,0 +1,172 @@
+//! `cadet sweep` end to end: a tiny cifarnet grid on the bundled study, run by local processes
+//! and through a real Slurm (skipped with a message where `sbatch` is absent, unless
+//! `CADET_REQUIRE_SLURM` is set, as CI does), collected into the Table II report.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::common::{cadet, stderr, stdout};
+use cadet::core::sweep::{Sweep, read_task_pid};
+
+fn sample_study() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic")
+}
+
+/// The arguments of a 2-run sweep (cifarnet, random init, 2 folds) of `epochs` tiny epochs.
+fn sweep_args(runs: &Path, epochs: usize, executor: &str) -> Vec<String> {
+    let study = sample_study();
+    let mut args: Vec<String> = [
+        "sweep",
+        "--study",
+        study.to_str().unwrap(),
+        "--models",
+        "cifarnet",
+        "--regimes",
+        "ri,tl",
+        "--folds",
+        "2",
+        "--regions",
+        "MED,ABD",
+        "--views-per-candidate",
+        "2",
+        "--val-views",
+        "1",
+        "--batch",
+        "32",
+        "--device",
+        "cpu",
+        "--patience",
+        "0",
+        "--runs-dir",
+        runs.to_str().unwrap(),
+        "--executor",
+        executor,
+        "--views",
+        "5",
+        "--bootstrap",
+        "20",
+        "--eval-device",
+        "cpu",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(["--epochs".into(), epochs.to_string()]);
+    args
+}
+
+fn run(args: &[String]) -> String {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = cadet(&refs);
+    assert!(out.status.success(), "cadet {}\n{}\n{}", args.join(" "), stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
+/// The report has one row per region of the one configuration, with figures in range.
+fn check_report(runs: &Path) {
+    let md = std::fs::read_to_string(runs.join("report.md")).unwrap();
+    assert!(md.contains("| cifarnet-ri | cifarnet | ri | 2 |"), "{md}");
+    let mut csv = csv::Reader::from_path(runs.join("report.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let regions: Vec<&str> = rows.iter().map(|r| &r[4]).collect();
+    assert_eq!(regions, ["MED", "ABD", "ALL"]);
+    for r in &rows {
+        assert_eq!((&r[0], &r[3], &r[5]), ("cifarnet-ri", "2", if &r[4] == "ALL" { "6" } else { "3" }));
+        let tpr: f64 = r[9].parse().unwrap();
+        assert!((0.0..=1.0).contains(&tpr), "{r:?}");
+    }
+}
+
+#[test]
+fn a_local_sweep_runs_every_fold_and_reports_table_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let mut args = sweep_args(&runs, 1, "local");
+    args.extend(["--jobs".into(), "2".into(), "--wait".into()]);
+    let out = run(&args);
+    assert!(out.contains("skipped cifarnet-tl: the tl regime needs pretrained weights"), "{out}");
+    assert!(out.contains("2 runs planned"), "{out}");
+    check_report(&runs);
+    let status = run(&["sweep".into(), "status".into(), runs.display().to_string()]);
+    assert!(status.contains("2 runs: 2 finished"), "{status}");
+    // planning again runs nothing; changing the configuration is refused
+    assert!(run(&sweep_args(&runs, 1, "local")).contains("0 to run"));
+    let refs: Vec<String> = sweep_args(&runs, 2, "local");
+    let out = cadet(&refs.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("never reused for another configuration"), "{}", stderr(&out));
+}
+
+/// Whether a Slurm cluster answers; panics when CI requires one.
+fn slurm_available() -> bool {
+    let ok = std::process::Command::new("sinfo").arg("--noheader").output().is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CADET_REQUIRE_SLURM").is_some() {
+        panic!("CADET_REQUIRE_SLURM is set but no Slurm cluster answers (sinfo)");
+    }
+    if !ok {
+        eprintln!("skipped: no Slurm here (sbatch/sinfo absent or no controller); .ci/slurm.sh starts one");
+    }
+    ok
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_slurm_sweep_runs_as_one_job_array_and_reports_table_two() {
+    if !slurm_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let mut args = sweep_args(&runs, 1, "slurm");
+    args.extend(["--wait".into(), "--requeue".into(), "--time".into(), "00:10:00".into()]);
+    let out = run(&args);
+    assert!(out.contains("submitted job array"), "{out}");
+    let sweep = Sweep::load(&runs).unwrap();
+    assert_eq!(sweep.submissions.len(), 1);
+    assert_eq!(sweep.submissions[0].indices, [0, 1]);
+    let script = std::fs::read_to_string(sweep.submissions[0].script.as_ref().unwrap()).unwrap();
+    assert!(script.contains("#SBATCH --array=0-1") && script.contains("#SBATCH --time=00:10:00"), "{script}");
+    check_report(&runs);
+    let status = run(&["sweep".into(), "status".into(), runs.display().to_string()]);
+    assert!(status.contains("2 runs: 2 finished"), "{status}");
+}
+
+#[test]
+fn a_killed_array_task_is_resubmitted_alone_and_resumes_from_its_checkpoint() {
+    if !slurm_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let args = sweep_args(&runs, 12, "slurm");
+    run(&args);
+    let progress = runs.join("runs/cifarnet-ri-f1/checkpoints/last/progress.json");
+    wait_until("the first checkpoint of run 0", Duration::from_secs(60), || progress.is_file());
+    let (pid, _) = read_task_pid(&runs, 0).expect("the task wrote its pid");
+    let killed = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = || run(&["sweep".into(), "status".into(), runs.display().to_string()]);
+    wait_until("run 0 to be seen failed", Duration::from_secs(60), || {
+        status().lines().any(|l| l.contains("cifarnet-ri-f1") && (l.contains("failed") || l.contains("interrupted")))
+    });
+    wait_until("run 1 to finish", Duration::from_secs(90), || {
+        status().lines().any(|l| l.contains("cifarnet-ri-f2") && l.contains("finished"))
+    });
+    let mut again = args.clone();
+    again.push("--wait".into());
+    let out = run(&again);
+    assert!(out.contains("1 to run"), "{out}");
+    let sweep = Sweep::load(&runs).unwrap();
+    assert_eq!(sweep.submissions.len(), 2);
+    assert_eq!(sweep.submissions[1].indices, [0], "only the killed run is submitted again");
+    let log = std::fs::read_to_string(runs.join("runs/cifarnet-ri-f1/train.log")).unwrap();
+    assert!(log.contains("resumed after epoch"), "{log}");
+    assert!(run(&["sweep".into(), "status".into(), runs.display().to_string()]).contains("2 runs: 2 finished"));
+    check_report(&runs);
+}
