@@ -4,7 +4,6 @@
 //! negatives and false positives; clicking one jumps the viewer to the candidate.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use eframe::egui::{self, Color32};
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
@@ -13,6 +12,7 @@ use super::training::plots::COLORS;
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::{FP_RATES, read_scores, roc_curve};
 use crate::core::raster::RgbaImage;
+use crate::core::cache::VolumeCache;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::study::Study;
 use crate::core::train::RunDir;
@@ -80,8 +80,12 @@ pub fn gallery(eval: &Path, report: &EvalReport, per_kind: usize) -> Result<Vec<
         let Ok(id) = c.candidate.parse::<usize>() else { continue };
         let Some(candidate) = patient.candidates.iter().find(|x| x.id == id) else { continue };
         if sampler.as_ref().is_none_or(|(p, _)| p != &patient.id) {
-            let volume = patient.load_volume().map_err(|e| e.to_string())?.volume;
-            sampler = Some((patient.id.clone(), ViewSampler::new(Arc::new(volume), config.interpolation)));
+            // through the volume cache: mapped, and prefiltered once per machine
+            let load = || patient.load_volume().map(|f| f.volume).map_err(|e| e.to_string());
+            let (s, _) = VolumeCache::shared()
+                .sampler(&patient.volume_path, config.interpolation, load)
+                .map_err(|e| e.to_string())?;
+            sampler = Some((patient.id.clone(), s));
         }
         let Some((_, s)) = &sampler else { continue };
         let hu = s.sample(&ViewSpec::axial(candidate.center(), 64.0), n);
