@@ -26,14 +26,30 @@ fn cadet() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cadet"))
 }
 
-/// A full-size synthetic study of `n` patients, made once.
-fn study(n: usize) -> PathBuf {
-    let dir = data_dir().join(format!("full-{n}"));
-    if !dir.join("study.csv").is_file() {
-        println!("making {} (once) ...", dir.display());
-        let ok = cadet().args(["synth", "--full-size", "--patients", &n.to_string(), "--out"]).arg(&dir).status();
+/// The first `n` patients of one full-size synthetic study of `all` patients (made once; the
+/// smaller studies list the same volumes, since patient i is the same whatever the study size).
+fn study(n: usize, all: usize) -> PathBuf {
+    let base = data_dir().join(format!("full-{all}"));
+    if !base.join("study.csv").is_file() {
+        println!("making {} (once) ...", base.display());
+        let ok = cadet().args(["synth", "--full-size", "--patients", &all.to_string(), "--out"]).arg(&base).status();
         assert!(ok.is_ok_and(|s| s.success()), "cadet synth --full-size failed");
     }
+    if n >= all {
+        return base;
+    }
+    let dir = data_dir().join(format!("full-{all}-first-{n}"));
+    let text = std::fs::read_to_string(base.join("study.csv")).expect("study.csv");
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap_or_default());
+    for line in lines.take(n) {
+        let mut cols: Vec<String> = line.split(',').map(str::to_string).collect();
+        cols[2] = format!("../full-{all}/{}", cols[2]);
+        out.push_str(&cols.join(","));
+        out.push('\n');
+    }
+    std::fs::create_dir_all(&dir).expect("study folder");
+    std::fs::write(dir.join("study.csv"), out).expect("study.csv");
     dir
 }
 
@@ -68,8 +84,8 @@ fn epoch_rate(runs: &Path) -> Option<(f64, f64)> {
     Some((epoch["images_per_second"].as_f64()?, epoch["data_wait_seconds"].as_f64()?))
 }
 
-fn memory(n: usize, results: &mut Value) {
-    let study = study(n);
+fn memory(n: usize, all: usize, results: &mut Value) {
+    let study = study(n, all);
     let work = tempfile::tempdir().expect("temporary folder");
     let cache = data_dir().join("cache");
     let (s, c) = (study.to_str().unwrap_or_default(), cache.to_str().unwrap_or_default());
@@ -110,8 +126,8 @@ fn memory(n: usize, results: &mut Value) {
 }
 
 /// Images/s a bank delivers through the prefetching loader to a consumer that only counts.
-fn bank_read(results: &mut Value) {
-    let study = study(4);
+fn bank_read(all: usize, results: &mut Value) {
+    let study = study(4, all);
     let work = tempfile::tempdir().expect("temporary folder");
     let bank = work.path().join("bank");
     let cache = data_dir().join("cache");
@@ -146,14 +162,15 @@ fn main() {
         Some(i) => args.get(i + 1).map_or(vec![], |s| s.split(',').filter_map(|n| n.parse().ok()).collect()),
         None => vec![4, 8, 16],
     };
-    let all = !args.iter().any(|a| a == "memory" || a == "bank-read");
+    let largest = patients.iter().copied().max().unwrap_or(4).max(4);
+    let every = !args.iter().any(|a| a == "memory" || a == "bank-read");
     let mut results = json!({});
-    if all || args.iter().any(|a| a == "bank-read") {
-        bank_read(&mut results);
+    if every || args.iter().any(|a| a == "bank-read") {
+        bank_read(largest, &mut results);
     }
-    if all || args.iter().any(|a| a == "memory") {
+    if every || args.iter().any(|a| a == "memory") {
         for n in patients {
-            memory(n, &mut results);
+            memory(n, largest, &mut results);
         }
     }
     let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
