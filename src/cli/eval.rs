@@ -37,9 +37,15 @@ pub struct EvalArgs {
     pub bootstrap: usize,
     #[arg(long, default_value_t = 2016)]
     pub seed: u64,
+    /// Score from a view bank (`cadet bank`) instead of sampling the test volumes; at most the
+    /// bank's views per candidate are used.
+    #[arg(long)]
+    pub bank: Option<PathBuf>,
     /// Output folder (default: a new `eval` folder in the (first) run directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: super::cache::CacheDir,
 }
 
 fn print_summary(report: &EvalReport) {
@@ -97,6 +103,7 @@ fn bracket(interval: Option<&crate::core::eval::Interval>) -> String {
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
+    args.cache.apply();
     let (kind, runs) = match (&args.run, args.cv.is_empty(), args.ensemble.is_empty()) {
         (Some(r), true, true) => (EvalKind::Run, vec![r.clone()]),
         (None, false, true) => (EvalKind::Cv, args.cv.clone()),
@@ -104,8 +111,13 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         _ => bail!("give one of --run DIR, --cv A,B,C or --ensemble X,Y"),
     };
     anyhow::ensure!((1..=1000).contains(&args.views), "--views must be 1 to 1000");
-    let options =
-        ScoreOptions { views: args.views, checkpoint: args.checkpoint, device: args.device, batch: args.batch };
+    let options = ScoreOptions {
+        views: args.views,
+        checkpoint: args.checkpoint,
+        device: args.device,
+        batch: args.batch,
+        bank: args.bank.clone(),
+    };
     let request =
         EvalRequest { kind, runs, options, bootstrap: args.bootstrap, seed: args.seed, out: args.out.clone() };
     let pb = bar(0, "views");

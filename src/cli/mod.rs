@@ -1,6 +1,8 @@
 //! The `cadet` command line: clap subcommands over the core. With no subcommand the binary
 //! starts the workbench (see `main.rs`).
 
+mod bank;
+mod cache;
 mod crop;
 mod eval;
 mod info;
@@ -53,6 +55,10 @@ pub enum Command {
     Models(models::ModelsArgs),
     /// Sample 2.5D views: one at given parameters, or random views of many candidates.
     Sample(sample::SampleArgs),
+    /// Sample every candidate's views once into a view bank (resumes an unfinished one).
+    Bank(bank::BankArgs),
+    /// Show or clear the volume cache.
+    Cache(cache::CacheArgs),
     /// Train one model on one fold (or resume a run).
     Train(train::TrainArgs),
     /// Train every fold of a cross-validation.
@@ -86,6 +92,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Slice(args) => slice::run(&args),
         Command::Models(args) => models::run(&args),
         Command::Sample(args) => sample::run(&args),
+        Command::Bank(args) => bank::run(&args),
+        Command::Cache(args) => cache::run(&args),
         Command::Train(args) => train::run(&args),
         Command::Cv(args) => train::run_cv(&args),
         Command::Curves(args) => train::run_curves(&args),

@@ -69,6 +69,11 @@ pub struct RunArgs {
     /// Read the configuration from a config.toml (flags given too override it).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Train from a view bank (`cadet bank`): no volume is opened.
+    #[arg(long)]
+    pub bank: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: super::cache::CacheDir,
 }
 
 #[derive(Debug, Args)]
@@ -86,16 +91,20 @@ pub struct TrainArgs {
 impl RunArgs {
     /// The configuration: a file or the paper's defaults, with the given flags applied.
     pub fn config(&self) -> anyhow::Result<TrainConfig> {
+        self.cache.apply();
         let mut c = match &self.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                 toml::from_str(&text).with_context(|| format!("{} is not a valid training config", path.display()))?
             }
             None => {
-                let (Some(study), Some(model)) = (&self.study, self.model) else {
-                    bail!("give --study and --model (or --config FILE.toml)");
+                let study = match (&self.study, &self.bank) {
+                    (Some(s), _) => s.clone(),
+                    (None, Some(bank)) => crate::core::cache::bank::ViewBank::open(bank)?.manifest.study,
+                    (None, None) => bail!("give --study (or --bank) and --model, or --config FILE.toml"),
                 };
-                TrainConfig::paper_defaults(study, model)
+                let Some(model) = self.model else { bail!("give --model (or --config FILE.toml)") };
+                TrainConfig::paper_defaults(&study, model)
             }
         };
         if let Some(v) = &self.study {
@@ -129,6 +138,9 @@ impl RunArgs {
         }
         if self.partial_weights {
             c.partial_weights = true;
+        }
+        if self.bank.is_some() {
+            c.bank = self.bank.clone();
         }
         if self.input_size.is_some() {
             c.input_size = self.input_size;

@@ -1,6 +1,7 @@
 //! The headless core: everything the workbench does, as plain Rust with no GUI types.
 
 pub mod atomic;
+pub mod cache;
 pub mod dataset;
 pub mod eval;
 pub mod geometry;

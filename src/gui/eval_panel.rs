@@ -5,7 +5,6 @@
 //! positives; clicking one jumps the viewer to it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use eframe::egui::{self, Color32};
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
@@ -14,6 +13,7 @@ use super::training::plots::COLORS;
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::{FP_RATES, GalleryCase, gallery_cases, read_lesions, read_scores, roc_curve};
 use crate::core::raster::RgbaImage;
+use crate::core::cache::VolumeCache;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::study::Study;
 use crate::core::train::RunDir;
@@ -102,8 +102,12 @@ pub fn gallery(eval: &Path, report: &EvalReport, per_kind: usize) -> Result<Vec<
             }
         };
         if sampler.as_ref().is_none_or(|(p, _)| p != &patient.id) {
-            let volume = patient.load_volume().map_err(|e| e.to_string())?.volume;
-            sampler = Some((patient.id.clone(), ViewSampler::new(Arc::new(volume), config.interpolation)));
+            // through the volume cache: mapped, and prefiltered once per machine
+            let load = || patient.load_volume().map(|f| f.volume).map_err(|e| e.to_string());
+            let (s, _) = VolumeCache::shared()
+                .sampler(&patient.volume_path, config.interpolation, load)
+                .map_err(|e| e.to_string())?;
+            sampler = Some((patient.id.clone(), s));
         }
         let Some((_, s)) = &sampler else { continue };
         let hu = s.sample(&ViewSpec::axial(center, 64.0), n);

@@ -1,5 +1,7 @@
 //! Integration tests: one binary (linking the library once), one module per capability.
 
+mod bank;
+mod cache;
 mod common;
 #[cfg(feature = "gui")]
 mod gui;

@@ -36,10 +36,10 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
     let c = tempfile::tempdir().unwrap();
-    let config = SynthConfig { patients: 1, seed: 77 };
+    let config = SynthConfig { patients: 1, seed: 77, full_size: false };
     write_study(a.path(), &config, &|_| {}).unwrap();
     write_study(b.path(), &config, &|_| {}).unwrap();
-    write_study(c.path(), &SynthConfig { patients: 1, seed: 78 }, &|_| {}).unwrap();
+    write_study(c.path(), &SynthConfig { patients: 1, seed: 78, full_size: false }, &|_| {}).unwrap();
     let (fa, fb, fc) = (all_files(a.path()), all_files(b.path()), all_files(c.path()));
     assert_eq!(fa.len(), 7, "manifest, synth.json, volume and four annotation files");
     assert_eq!(fa, fb);
@@ -56,7 +56,7 @@ fn fraction(values: &[f32], lo: f32, hi: f32) -> f64 {
 #[test]
 fn a_chest_and_an_abdomen_with_nodes_in_fat_and_candidates_in_the_body() {
     let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &SynthConfig { patients: 2, seed: 5 }, &|_| {}).unwrap();
+    write_study(dir.path(), &SynthConfig { patients: 2, seed: 5, full_size: false }, &|_| {}).unwrap();
     let study = Study::load(dir.path()).unwrap();
     assert_eq!(study.patients.len(), 2);
     let summary = study.summary();
@@ -126,7 +126,7 @@ fn a_chest_and_an_abdomen_with_nodes_in_fat_and_candidates_in_the_body() {
 #[test]
 fn the_importer_converts_lps_files_to_ras_once() {
     let dir = tempfile::tempdir().unwrap();
-    write_study(dir.path(), &SynthConfig { patients: 1, seed: 9 }, &|_| {}).unwrap();
+    write_study(dir.path(), &SynthConfig { patients: 1, seed: 9, full_size: false }, &|_| {}).unwrap();
     let study = Study::load(dir.path()).unwrap();
     let p = &study.patients[0];
     let text = std::fs::read_to_string(dir.path().join(&p.id).join(format!("{}_lymphnodes_physicalPoints.txt", p.id)))

@@ -83,7 +83,13 @@ impl ViewPipeline {
     /// Renders one sample into `out` (3·input² values).
     pub fn render_into(&self, sampler: &ViewSampler, spec: &ViewSpec, crop_seed: Option<u64>, out: &mut [f32]) {
         let hu = sampler.sample(spec, self.sample_size);
-        let view = resize_bilinear(&hu, 3, self.sample_size, self.view_size);
+        self.finish(&hu, true, self.sample_size, crop_seed, out);
+    }
+
+    /// From a sampled view (`3·size²` values: HU, or already windowed to [0, 1] when
+    /// `apply_window` is false) to network input: resize, crop, window, normalise.
+    pub fn finish(&self, view: &[f32], apply_window: bool, size: usize, crop_seed: Option<u64>, out: &mut [f32]) {
+        let view = resize_bilinear(view, 3, size, self.view_size);
         let margin = self.view_size - self.input_size;
         let (dx, dy) = match crop_seed {
             Some(s) if margin > 0 => {
@@ -99,12 +105,21 @@ impl ViewPipeline {
                 Normalization::None => (0.0, 1.0),
             };
             for r in 0..n {
-                for q in 0..n {
-                    let v = view[c * self.view_size * self.view_size + (r + dy) * self.view_size + q + dx];
-                    out[c * n * n + r * n + q] = (self.window.apply(v) - mean) / std;
+                let row = &view[c * self.view_size * self.view_size + (r + dy) * self.view_size + dx..][..n];
+                let dst = &mut out[c * n * n + r * n..][..n];
+                if apply_window {
+                    dst.iter_mut().zip(row).for_each(|(o, &v)| *o = (self.window.apply(v) - mean) / std);
+                } else {
+                    dst.iter_mut().zip(row).for_each(|(o, &v)| *o = (v - mean) / std);
                 }
             }
         }
+    }
+
+    /// The seed of a training view's random crop.
+    pub fn crop_seed(study: &Study, sample: &Sample, seed: u64) -> u64 {
+        let patient = &study.patients[sample.patient];
+        mix_seed(mix_seed(seed, candidate_stream(&patient.id, sample.candidate)), sample.view)
     }
 
     /// Renders a batch in parallel; the result depends only on the samples and the seed.
@@ -124,10 +139,7 @@ impl ViewPipeline {
             match samplers.get(sample.patient).and_then(Option::as_ref) {
                 Some(sampler) => {
                     let spec = self.spec(study, sample, seed, stream_id);
-                    let crop = train.then(|| {
-                        let patient = &study.patients[sample.patient];
-                        mix_seed(mix_seed(seed, candidate_stream(&patient.id, sample.candidate)), sample.view)
-                    });
+                    let crop = train.then(|| Self::crop_seed(study, sample, seed));
                     self.render_into(sampler, &spec, crop, out);
                 }
                 None => out.fill(0.0),

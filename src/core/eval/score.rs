@@ -3,13 +3,14 @@
 //! paper's random view aggregation).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
 use super::froc::{LesionRef, ScoredCandidate};
+use crate::core::cache::bank::ViewBank;
 use crate::core::dataset::{Prefetcher, Prior, Purpose, ViewSource, fixed_samples, load_samplers};
 use crate::core::models::Net;
 use crate::core::study::Study;
@@ -23,11 +24,13 @@ pub struct ScoreOptions {
     pub checkpoint: CheckpointKind,
     pub device: DeviceChoice,
     pub batch: usize,
+    /// Score from this view bank (its views of the test candidates) instead of the volumes.
+    pub bank: Option<PathBuf>,
 }
 
 impl Default for ScoreOptions {
     fn default() -> Self {
-        Self { views: 100, checkpoint: CheckpointKind::Best, device: DeviceChoice::Auto, batch: 64 }
+        Self { views: 100, checkpoint: CheckpointKind::Best, device: DeviceChoice::Auto, batch: 64, bank: None }
     }
 }
 
@@ -69,7 +72,14 @@ pub fn score_run(
     let run = RunDir::open(run_dir).map_err(|e| e.to_string())?;
     let config = run.read_config().map_err(|e| e.to_string())?;
     let split = run.read_split().map_err(|e| e.to_string())?;
-    let study = Arc::new(Study::load(&config.study).map_err(|e| e.to_string())?);
+    let bank = match &options.bank {
+        Some(dir) => Some(Arc::new(ViewBank::open(dir).map_err(|e| e.to_string())?)),
+        None => None,
+    };
+    let study = Arc::new(match &bank {
+        Some(b) => b.manifest.study(),
+        None => Study::load(&config.study).map_err(|e| e.to_string())?,
+    });
     let test: Vec<usize> = split
         .test
         .iter()
@@ -83,14 +93,20 @@ pub fn score_run(
         .collect::<Result<_, _>>()?;
     let device = select_device(options.device)?.device.without_autodiff();
     let model = load_run_model(&run, &config, options.checkpoint, &device)?.valid();
-    let samplers = load_samplers(&study, &test, config.interpolation).map_err(|e| e.to_string())?;
+    let samplers = match bank {
+        Some(_) => vec![None; study.patients.len()],
+        None => load_samplers(&study, &test, config.interpolation).map_err(|e| e.to_string())?,
+    };
+    // a bank holds K views per candidate: more would repeat them
+    let views = bank.as_ref().map_or(options.views, |b| options.views.min(b.manifest.views_per_candidate));
     let source = ViewSource {
         study: study.clone(),
         samplers: Arc::new(samplers),
         pipeline: Arc::new(config.pipeline()),
         seed: config.seed,
+        bank,
     };
-    let samples = fixed_samples(&study, &test, Prior::Biased, options.views, config.seed);
+    let samples = fixed_samples(&study, &test, Prior::Biased, views, config.seed);
     let total = samples.len();
     let loader = Prefetcher::start(source, samples, options.batch, 4, Purpose::Evaluate).map_err(|e| e.to_string())?;
     let mut sums: HashMap<(usize, usize), (Vec<f64>, usize)> = HashMap::new();

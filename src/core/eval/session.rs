@@ -62,7 +62,13 @@ pub fn evaluate(
         .collect::<Result<_, _>>()?;
     let first = &scored[0];
     let (candidates, probabilities, lesions, patients, folds) = combine(request.kind, &request.runs, &scored)?;
-    let regions = regions_of(&first.config.study)?;
+    let regions = match &request.options.bank {
+        Some(bank) => {
+            let bank = crate::core::cache::bank::ViewBank::open(bank).map_err(|e| e.to_string())?;
+            bank.manifest.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect()
+        }
+        None => regions_of(&first.config.study)?,
+    };
     let report = build_report(ReportInput {
         kind: request.kind.name(),
         runs: request.runs.iter().map(|r| r.display().to_string()).collect(),

@@ -81,6 +81,19 @@ pub struct BSplineCoefficients {
     dims: [usize; 3],
 }
 
+/// Cubic B-spline interpolation over borrowed coefficients (in memory or memory-mapped).
+pub struct BSpline<'a> {
+    coeffs: &'a [f32],
+    dims: [usize; 3],
+}
+
+impl<'a> BSpline<'a> {
+    pub fn new(coeffs: &'a [f32], dims: [usize; 3]) -> Self {
+        debug_assert_eq!(coeffs.len(), dims.iter().product::<usize>());
+        Self { coeffs, dims }
+    }
+}
+
 /// The pole of the cubic B-spline prefilter, √3 − 2.
 const POLE: f64 = -0.267_949_192_431_122_7;
 
@@ -116,65 +129,80 @@ fn prefilter_line(line: &mut [f64]) {
     }
 }
 
-impl BSplineCoefficients {
-    /// Prefilters the whole volume along x, y and z (in parallel over lines).
-    pub fn new(volume: &Volume) -> Self {
-        let dims = volume.dims();
-        let [nx, ny, nz] = dims;
-        let mut c: Vec<f32> = match volume.voxels() {
-            Voxels::I16(v) => v.par_iter().map(|&x| f32::from(x)).collect(),
-            Voxels::F32(v) => v.clone(),
-        };
-        // x: contiguous rows
-        c.par_chunks_mut(nx).for_each(|row| {
-            let mut line: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
+/// The B-spline coefficients of voxels `data` on a grid of `dims`: the prefilter along x, y
+/// and z (in parallel over lines).
+pub fn prefilter<T: Copy + Into<f32> + Sync>(data: &[T], dims: [usize; 3]) -> Vec<f32> {
+    let [nx, ny, nz] = dims;
+    let mut c: Vec<f32> = data.par_iter().map(|&x| x.into()).collect();
+    // x: contiguous rows
+    c.par_chunks_mut(nx).for_each(|row| {
+        let mut line: Vec<f64> = row.iter().map(|&v| f64::from(v)).collect();
+        prefilter_line(&mut line);
+        row.iter_mut().zip(&line).for_each(|(o, v)| *o = *v as f32);
+    });
+    // y: within each z-slab, columns of stride nx
+    c.par_chunks_mut(nx * ny).for_each(|slab| {
+        let mut line = vec![0f64; ny];
+        for x in 0..nx {
+            for (y, l) in line.iter_mut().enumerate() {
+                *l = f64::from(slab[x + nx * y]);
+            }
             prefilter_line(&mut line);
-            row.iter_mut().zip(&line).for_each(|(o, v)| *o = *v as f32);
-        });
-        // y: within each z-slab, columns of stride nx
-        c.par_chunks_mut(nx * ny).for_each(|slab| {
-            let mut line = vec![0f64; ny];
-            for x in 0..nx {
-                for (y, l) in line.iter_mut().enumerate() {
-                    *l = f64::from(slab[x + nx * y]);
+            for (y, l) in line.iter().enumerate() {
+                slab[x + nx * y] = *l as f32;
+            }
+        }
+    });
+    // z: lines of stride nx·ny; process blocks of rows (fixed y) in parallel
+    if nz > 1 {
+        let plane = nx * ny;
+        let columns: Vec<Vec<f32>> = (0..ny)
+            .into_par_iter()
+            .map(|y| {
+                let mut out = vec![0f32; nx * nz];
+                let mut line = vec![0f64; nz];
+                for x in 0..nx {
+                    for (z, l) in line.iter_mut().enumerate() {
+                        *l = f64::from(c[x + nx * y + plane * z]);
+                    }
+                    prefilter_line(&mut line);
+                    for (z, l) in line.iter().enumerate() {
+                        out[x + nx * z] = *l as f32;
+                    }
                 }
-                prefilter_line(&mut line);
-                for (y, l) in line.iter().enumerate() {
-                    slab[x + nx * y] = *l as f32;
-                }
+                out
+            })
+            .collect();
+        c.par_chunks_mut(plane).enumerate().for_each(|(z, slab)| {
+            for (y, col) in columns.iter().enumerate() {
+                slab[nx * y..nx * (y + 1)].copy_from_slice(&col[nx * z..nx * (z + 1)]);
             }
         });
-        // z: lines of stride nx·ny; process blocks of rows (fixed y) in parallel
-        if nz > 1 {
-            let plane = nx * ny;
-            let columns: Vec<Vec<f32>> = (0..ny)
-                .into_par_iter()
-                .map(|y| {
-                    let mut out = vec![0f32; nx * nz];
-                    let mut line = vec![0f64; nz];
-                    for x in 0..nx {
-                        for (z, l) in line.iter_mut().enumerate() {
-                            *l = f64::from(c[x + nx * y + plane * z]);
-                        }
-                        prefilter_line(&mut line);
-                        for (z, l) in line.iter().enumerate() {
-                            out[x + nx * z] = *l as f32;
-                        }
-                    }
-                    out
-                })
-                .collect();
-            c.par_chunks_mut(plane).enumerate().for_each(|(z, slab)| {
-                for (y, col) in columns.iter().enumerate() {
-                    slab[nx * y..nx * (y + 1)].copy_from_slice(&col[nx * z..nx * (z + 1)]);
-                }
-            });
-        }
-        Self { coeffs: c, dims }
+    }
+    c
+}
+
+impl BSplineCoefficients {
+    /// Prefilters the whole volume.
+    pub fn new(volume: &Volume) -> Self {
+        let dims = volume.dims();
+        let coeffs = match volume.voxels() {
+            Voxels::I16(v) => prefilter(v, dims),
+            Voxels::F32(v) => prefilter(v, dims),
+        };
+        Self { coeffs, dims }
     }
 
     pub fn coefficients(&self) -> &[f32] {
         &self.coeffs
+    }
+
+    pub fn into_coefficients(self) -> Vec<f32> {
+        self.coeffs
+    }
+
+    pub fn interpolator(&self) -> BSpline<'_> {
+        BSpline::new(&self.coeffs, self.dims)
     }
 }
 
@@ -208,7 +236,7 @@ fn taps(x: f64, n: usize) -> (i64, [f32; 4], bool) {
     (i - 1, w, i >= 1 && i + 2 < n as i64)
 }
 
-impl Interpolator for BSplineCoefficients {
+impl Interpolator for BSpline<'_> {
     fn dims(&self) -> [usize; 3] {
         self.dims
     }
@@ -219,21 +247,24 @@ impl Interpolator for BSplineCoefficients {
         let (bx, wx, ix) = taps(x, nx);
         let (by, wy, iy) = taps(y, ny);
         let (bz, wz, iz) = taps(z, nz);
-        let c = &self.coeffs;
+        let c = self.coeffs;
         let mut acc = 0.0;
         if ix && iy && iz {
+            // the 16 rows of 4 coefficients, weighted by wy·wz and summed as 4-wide vectors,
+            // then one dot product with wx
             let base = bx as usize + nx * (by as usize + ny * bz as usize);
+            let mut v = [0f32; 4];
             for (kz, wzk) in wz.iter().enumerate() {
-                let mut plane_acc = 0.0;
                 for (ky, wyk) in wy.iter().enumerate() {
                     let r = base + nx * (ky + ny * kz);
-                    let row = &c[r..r + 4];
-                    let s = row[0] * wx[0] + row[1] * wx[1] + row[2] * wx[2] + row[3] * wx[3];
-                    plane_acc += s * wyk;
+                    let row: &[f32; 4] = c[r..r + 4].try_into().unwrap_or(&[0.0; 4]);
+                    let w = wyk * wzk;
+                    for i in 0..4 {
+                        v[i] += row[i] * w;
+                    }
                 }
-                acc += plane_acc * wzk;
             }
-            return acc;
+            return v[0] * wx[0] + v[1] * wx[1] + v[2] * wx[2] + v[3] * wx[3];
         }
         let xi = [0, 1, 2, 3].map(|k| mirror(bx + k, nx));
         for (kz, wzk) in wz.iter().enumerate() {

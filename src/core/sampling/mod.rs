@@ -4,6 +4,7 @@
 mod interp;
 mod protocol;
 mod resize;
+mod shared;
 mod slice;
 mod view;
 
@@ -11,31 +12,68 @@ use std::sync::Arc;
 
 use glam::DMat4;
 
-pub use interp::{BSplineCoefficients, Interpolation, Interpolator, OUTSIDE_HU, Trilinear};
+pub use interp::{BSpline, BSplineCoefficients, Interpolation, Interpolator, OUTSIDE_HU, Trilinear, prefilter};
 pub use protocol::{FovChoice, RotationMode, ShiftMode, ViewProtocol};
 pub use resize::resize_bilinear;
+pub use shared::{ByteOwner, SharedArray, VoxelArray};
 pub use slice::{Plane, SliceGeometry};
 pub use view::{ViewSpec, sample_plane, sample_view};
 
-use crate::core::volume::{Volume, Voxels};
+use crate::core::geometry::Affine;
+use crate::core::volume::Volume;
 
-/// A volume ready for view sampling: the voxels for trilinear interpolation, and (computed once
-/// on creation) the B-spline coefficients when cubic interpolation is asked for.
+/// A volume ready for view sampling: the voxels for trilinear interpolation, and the B-spline
+/// coefficients when cubic interpolation is asked for. The arrays are shared, never copied:
+/// they live in a volume in memory or in a memory-mapped cache file.
 pub struct ViewSampler {
-    volume: Arc<Volume>,
-    bspline: Option<BSplineCoefficients>,
+    dims: [usize; 3],
+    affine: Affine,
+    voxels: VoxelArray,
+    bspline: Option<SharedArray<f32>>,
     voxel_from_world: DMat4,
 }
 
 impl ViewSampler {
+    /// A sampler over a volume in memory; B-spline coefficients are computed here when asked for.
     pub fn new(volume: Arc<Volume>, interpolation: Interpolation) -> Self {
-        let bspline = (interpolation == Interpolation::Bspline).then(|| BSplineCoefficients::new(&volume));
-        let voxel_from_world = volume.affine().voxel_from_world();
-        Self { volume, bspline, voxel_from_world }
+        let bspline = (interpolation == Interpolation::Bspline)
+            .then(|| SharedArray::from_vec(BSplineCoefficients::new(&volume).into_coefficients()));
+        let affine = *volume.affine();
+        let voxels = VoxelArray::of_volume(&volume);
+        Self { dims: volume.dims(), affine, voxels, bspline, voxel_from_world: affine.voxel_from_world() }
     }
 
-    pub fn volume(&self) -> &Arc<Volume> {
-        &self.volume
+    /// A sampler over arrays held elsewhere (a memory map); `None` when a length does not
+    /// match the grid.
+    pub fn from_parts(
+        dims: [usize; 3],
+        affine: Affine,
+        voxels: VoxelArray,
+        bspline: Option<SharedArray<f32>>,
+    ) -> Option<Self> {
+        let n: usize = dims.iter().product();
+        if voxels.len() != n || bspline.as_ref().is_some_and(|b| b.len() != n) {
+            return None;
+        }
+        Some(Self { dims, affine, voxels, bspline, voxel_from_world: affine.voxel_from_world() })
+    }
+
+    pub fn dims(&self) -> [usize; 3] {
+        self.dims
+    }
+
+    pub fn affine(&self) -> &Affine {
+        &self.affine
+    }
+
+    /// The stored voxels the sampler reads (trilinear), wherever they live.
+    pub fn voxels(&self) -> &VoxelArray {
+        &self.voxels
+    }
+
+    /// The B-spline coefficients, when cubic interpolation was asked for.
+    pub fn coefficients(&self) -> Option<&[f32]> {
+        self.bspline.as_ref().map(SharedArray::as_slice)
     }
 
     pub fn interpolation(&self) -> Interpolation {
@@ -44,11 +82,11 @@ impl ViewSampler {
 
     /// Samples a view into `out` (3·size² HU values, channel-major).
     pub fn sample_into(&self, spec: &ViewSpec, size: usize, out: &mut [f32]) {
-        let dims = self.volume.dims();
-        match (&self.bspline, self.volume.voxels()) {
-            (Some(b), _) => sample_view(b, &self.voxel_from_world, spec, size, out),
-            (None, Voxels::I16(v)) => sample_view(&Trilinear::new(v, dims), &self.voxel_from_world, spec, size, out),
-            (None, Voxels::F32(v)) => sample_view(&Trilinear::new(v, dims), &self.voxel_from_world, spec, size, out),
+        let (dims, m) = (self.dims, &self.voxel_from_world);
+        match (&self.bspline, &self.voxels) {
+            (Some(b), _) => sample_view(&BSpline::new(b.as_slice(), dims), m, spec, size, out),
+            (None, VoxelArray::I16(v)) => sample_view(&Trilinear::new(v.as_slice(), dims), m, spec, size, out),
+            (None, VoxelArray::F32(v)) => sample_view(&Trilinear::new(v.as_slice(), dims), m, spec, size, out),
         }
     }
 

@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use glam::DVec3;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::core::nifti::{NiftiError, NiftiFile, read_nifti};
 pub use manifest::{ManifestRow, read_manifest, write_manifest};
@@ -35,7 +35,7 @@ pub enum StudyError {
 }
 
 /// The body region of a lymph-node study (the paper's mediastinal and abdominal sets).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Region {
     Mediastinal,
     Abdominal,
@@ -68,7 +68,7 @@ impl fmt::Display for Region {
 }
 
 /// A true lymph node.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Lesion {
     /// 1-based line number in the patient's lymph-node file.
     pub id: usize,
@@ -89,7 +89,7 @@ impl Lesion {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Label {
     Positive,
     Negative,
@@ -108,14 +108,14 @@ impl Label {
 }
 
 /// Which file a candidate came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CandidateSource {
     PositiveFile,
     NegativeFile,
 }
 
 /// A CADe candidate point.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// 0-based index within the patient (positive-file points first, then negative-file).
     pub id: usize,

@@ -44,11 +44,14 @@ pub enum SynthError {
 pub struct SynthConfig {
     pub patients: usize,
     pub seed: u64,
+    /// Clinical resolution: 512×512 voxels of 0.8 mm in-plane, 1 mm slices (about 512×512×271,
+    /// 140 MB as int16), like the TCIA collection, instead of the light ~2.4 mm default.
+    pub full_size: bool,
 }
 
 impl Default for SynthConfig {
     fn default() -> Self {
-        Self { patients: 6, seed: 2016 }
+        Self { patients: 6, seed: 2016, full_size: false }
     }
 }
 
@@ -64,6 +67,12 @@ pub struct SynthPatient {
 
 /// Patient `index` (0-based) of a study: even indices are mediastinal, odd abdominal.
 pub fn synth_patient(seed: u64, index: usize) -> SynthPatient {
+    synth_patient_at(seed, index, false)
+}
+
+/// Patient `index` at the light default resolution or at clinical resolution (`full_size`);
+/// the anatomy, nodes and candidates are the same either way.
+pub fn synth_patient_at(seed: u64, index: usize, full_size: bool) -> SynthPatient {
     let region = if index.is_multiple_of(2) { Region::Mediastinal } else { Region::Abdominal };
     let mut rng = rng_for(seed, &[index as u64]);
     let mut phantom = Phantom::generate(&mut rng);
@@ -73,7 +82,12 @@ pub fn synth_patient(seed: u64, index: usize) -> SynthPatient {
         Region::Abdominal => (-445.0, -175.0),
         _ => (-175.0, 95.0),
     };
-    let dims = [(360.0 / s_xy) as usize, (280.0 / s_xy) as usize, ((z_hi - z_lo) / s_z) as usize + 1];
+    let (s_xy, s_z) = if full_size { (0.8, 1.0) } else { (s_xy, s_z) };
+    let dims = if full_size {
+        [512, 512, ((z_hi - z_lo) / s_z) as usize + 1]
+    } else {
+        [(360.0 / s_xy) as usize, (280.0 / s_xy) as usize, ((z_hi - z_lo) / s_z) as usize + 1]
+    };
     let grid = Grid {
         dims,
         spacing_mm: DVec3::new(s_xy, s_xy, s_z),
@@ -120,7 +134,7 @@ pub fn write_study(out: &Path, config: &SynthConfig, progress: &dyn Fn(usize)) -
     fs::create_dir_all(out).map_err(io(out))?;
     let mut rows = Vec::new();
     for index in 0..config.patients {
-        let p = synth_patient(config.seed, index);
+        let p = synth_patient_at(config.seed, index, config.full_size);
         let dir = out.join(&p.id);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let volume_name = format!("{}.nii.gz", p.id);
@@ -147,6 +161,7 @@ pub fn write_study(out: &Path, config: &SynthConfig, progress: &dyn Fn(usize)) -
         "cadet_version": env!("CARGO_PKG_VERSION"),
         "seed": config.seed,
         "patients": config.patients,
+        "full_size": config.full_size,
     });
     let about_path = out.join("synth.json");
     fs::write(&about_path, format!("{about:#}\n")).map_err(io(&about_path))?;

@@ -94,6 +94,10 @@ pub struct TrainConfig {
     pub device: DeviceChoice,
     /// Batches rendered ahead of the trainer.
     pub prefetch: usize,
+    /// Train from this view bank (`cadet bank`) instead of sampling fresh views every epoch;
+    /// its manifest then gives the patients and candidates, and no volume is opened.
+    #[serde(default)]
+    pub bank: Option<PathBuf>,
 }
 
 impl TrainConfig {
@@ -132,6 +136,7 @@ impl TrainConfig {
             seed: 2016,
             device: DeviceChoice::Auto,
             prefetch: 4,
+            bank: None,
         }
     }
 

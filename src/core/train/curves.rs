@@ -122,6 +122,8 @@ mod tests {
             val_accuracy: 0.6,
             lr: 0.01,
             seconds: 2.0,
+            data_wait_seconds: 0.0,
+            images_per_second: 100.0,
         }));
         let other = RunCurves { name: "s".into(), ..c.clone() };
         let p = dir.path().join("c.csv");

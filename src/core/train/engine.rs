@@ -19,6 +19,7 @@ use super::events::{CheckpointKind, EpochMetrics, MetricRecord, RunSummary, Trai
 use super::regime::{build_model, lr_multiplier};
 use super::run_dir::{Progress, RunDir, SplitRecord};
 use super::sgd::{Sgd, SgdConfig};
+use crate::core::cache::bank::ViewBank;
 use crate::core::dataset::{
     Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_patients,
 };
@@ -240,10 +241,33 @@ impl From<String> for Failure {
     }
 }
 
+/// The study and, when the run trains from a bank, the bank (whose manifest is the study).
+fn open_views(config: &TrainConfig, run: &RunDir) -> Result<(Arc<Study>, Option<Arc<ViewBank>>), String> {
+    let Some(dir) = &config.bank else {
+        return Ok((Arc::new(Study::load(&config.study).map_err(|e| e.to_string())?), None));
+    };
+    let bank = ViewBank::open(dir).map_err(|e| e.to_string())?;
+    let m = &bank.manifest;
+    run.log(&format!(
+        "views from the bank {} ({} candidates × {} views of {} px, window [{}, {}] HU, seed {})",
+        dir.display(),
+        m.rows(),
+        m.views_per_candidate,
+        m.size,
+        m.window.lower_hu,
+        m.window.upper_hu,
+        m.seed
+    ));
+    if m.window != config.window {
+        run.log("the bank's window replaces the run's window (bank views are stored windowed)");
+    }
+    Ok((Arc::new(m.study()), Some(Arc::new(bank))))
+}
+
 fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent)) -> Result<RunSummary, Failure> {
     let Job { config, run, resume } = job;
     let started = Instant::now();
-    let study = Arc::new(Study::load(&config.study).map_err(|e| e.to_string())?);
+    let (study, bank) = open_views(&config, &run)?;
     let split = split_patients(&study, config.folds, config.fold, config.val_fraction, config.seed)
         .map_err(|e| e.to_string())?;
     check_positives(&study, &split, config.fold)?;
@@ -254,13 +278,19 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
     };
     run.write_json("split.json", &record).map_err(|e| e.to_string())?;
     let device = select_device(config.device)?;
-    let needed: Vec<usize> = split.train.iter().chain(&split.val).copied().collect();
-    let samplers = load_samplers(&study, &needed, config.interpolation).map_err(|e| e.to_string())?;
+    let samplers = match bank {
+        Some(_) => vec![None; study.patients.len()],
+        None => {
+            let needed: Vec<usize> = split.train.iter().chain(&split.val).copied().collect();
+            load_samplers(&study, &needed, config.interpolation).map_err(|e| e.to_string())?
+        }
+    };
     let source = ViewSource {
         study: study.clone(),
         samplers: Arc::new(samplers),
         pipeline: Arc::new(config.pipeline()),
         seed: config.seed,
+        bank,
     };
 
     let mut model = build_model(&config, &device.device, &mut |line| run.log(line))?;
@@ -332,15 +362,19 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
             val_accuracy: val.accuracy(),
             lr: config.lr_at(epoch),
             seconds: epoch_start.elapsed().as_secs_f64(),
+            data_wait_seconds: totals.wait_seconds,
+            images_per_second: totals.seen as f64 / totals.seconds.max(1e-9),
         };
         run.append_metric(&MetricRecord::Epoch(metrics.clone())).map_err(|e| e.to_string())?;
         run.log(&format!(
-            "epoch {}: train loss {:.4} acc {:.3}, val loss {:.4} acc {:.3}",
+            "epoch {}: train loss {:.4} acc {:.3}, val loss {:.4} acc {:.3}, {:.0} img/s, waited {:.2} s for data",
             epoch + 1,
             metrics.train_loss,
             metrics.train_accuracy,
             metrics.val_loss,
-            metrics.val_accuracy
+            metrics.val_accuracy,
+            metrics.images_per_second,
+            metrics.data_wait_seconds
         ));
         emit(TrainEvent::Epoch(metrics.clone()));
 

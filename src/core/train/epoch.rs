@@ -90,6 +90,10 @@ pub struct Totals {
     pub loss_sum: f64,
     pub correct: usize,
     pub seen: usize,
+    /// Seconds spent waiting for the loader.
+    pub wait_seconds: f64,
+    /// Seconds of the whole pass.
+    pub seconds: f64,
 }
 
 impl Totals {
@@ -106,14 +110,19 @@ impl Totals {
 pub fn train_epoch(
     mut model: Net,
     sgd: &mut Sgd,
-    loader: Prefetcher,
+    mut loader: Prefetcher,
     params: &EpochParams<'_>,
     controls: &Controls<'_>,
     on_iteration: &mut dyn FnMut(IterationMetrics),
 ) -> (Net, Totals, Option<Interrupt>) {
     let mut totals = Totals::default();
     let mut clock = Instant::now();
-    for (iteration, batch) in loader.enumerate() {
+    let pass = Instant::now();
+    for iteration in 0.. {
+        let waiting = Instant::now();
+        let Some(batch) = loader.next() else { break };
+        totals.wait_seconds += waiting.elapsed().as_secs_f64();
+        totals.seconds = pass.elapsed().as_secs_f64();
         if controls.should_stop() {
             return (model, totals, Some(Interrupt::Stopped));
         }
@@ -153,6 +162,7 @@ pub fn train_epoch(
         totals.loss_sum += loss_value * n as f64;
         totals.correct += correct;
         totals.seen += n;
+        totals.seconds = pass.elapsed().as_secs_f64();
         let seconds = clock.elapsed().as_secs_f64().max(1e-9);
         clock = Instant::now();
         on_iteration(IterationMetrics {

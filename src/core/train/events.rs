@@ -41,6 +41,13 @@ pub struct EpochMetrics {
     pub lr: f64,
     /// Wall time of the epoch, validation included.
     pub seconds: f64,
+    /// Seconds the training pass waited for the loader to deliver a batch (0 when the data
+    /// pipeline keeps up).
+    #[serde(default)]
+    pub data_wait_seconds: f64,
+    /// Training images per second over the whole training pass, data waits included.
+    #[serde(default)]
+    pub images_per_second: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

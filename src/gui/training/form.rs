@@ -1,7 +1,7 @@
 //! The run form: model, regime and weights, folds, schedule, prior, views, seed and device,
 //! with defaults per model from the paper and invalid settings explained before Start.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
@@ -21,6 +21,11 @@ pub fn problem(form: &TrainConfig, study: Option<&Path>, limit: Option<&MemoryLi
     if form.regime != Regime::Ri && !form.weights.as_deref().is_some_and(Path::is_file) {
         return Some(format!("the {} regime needs a pretrained weights file that exists", form.regime.name()));
     }
+    if let Some(bank) = &form.bank
+        && !bank.join("manifest.json").is_file()
+    {
+        return Some("choose a bank folder written by `cadet bank` (it holds manifest.json)".into());
+    }
     if form.batch > 512 {
         return Some(format!("batch {} is larger than cadet allows (512)", form.batch));
     }
@@ -37,6 +42,30 @@ fn number<T: egui::emath::Numeric>(
     let l = ui.label(label);
     ui.add(egui::DragValue::new(value).range(range).speed(speed)).labelled_by(l.id);
     ui.end_row();
+}
+
+/// Views fresh each epoch (sampled from the volumes) or from a precomputed bank.
+fn views_source_ui(ui: &mut egui::Ui, bank: &mut Option<PathBuf>) {
+    ui.label("views");
+    let mut from_bank = bank.is_some();
+    let text = if from_bank { "from a bank" } else { "fresh each epoch" };
+    egui::ComboBox::from_id_salt("views-source").selected_text(text).show_ui(ui, |ui| {
+        ui.selectable_value(&mut from_bank, false, "fresh each epoch");
+        ui.selectable_value(&mut from_bank, true, "from a bank");
+    });
+    ui.end_row();
+    if from_bank != bank.is_some() {
+        *bank = from_bank.then(PathBuf::new);
+    }
+    if let Some(dir) = bank {
+        let l = ui.label("bank folder");
+        let mut text = dir.display().to_string();
+        let edit = ui.text_edit_singleline(&mut text).labelled_by(l.id);
+        if edit.on_hover_text("a folder written by `cadet bank`; no volume is opened").changed() {
+            *dir = PathBuf::from(text);
+        }
+        ui.end_row();
+    }
 }
 
 pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path>, actions: &mut TrainingActions) {
@@ -106,6 +135,7 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
             },
         );
         ui.end_row();
+        views_source_ui(ui, &mut f.bank);
         number(ui, "views per candidate", &mut f.views_per_candidate, 1..=200, 0.2);
         number(ui, "sample size (px)", &mut f.sample_size, 8..=512, 0.5);
         number(ui, "seed", &mut f.seed, 0..=u64::MAX, 1.0);
