@@ -223,3 +223,40 @@ fn a_sweep_folder_opens_with_its_runs_live_curves_and_report() {
     h.run_steps(2);
     assert!(h.query_by_label_contains("| cifarnet-ri | cifarnet | ri | 2 |").is_some(), "the report is shown");
 }
+
+#[test]
+fn the_forms_folds_run_as_a_local_sweep_from_the_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let mut h = harness();
+    {
+        let t = &mut h.state_mut().training;
+        t.form.folds = 2;
+        t.form.epochs = 1;
+        t.form.views_per_candidate = 2;
+        t.form.val_views = 1;
+        t.form.device = DeviceChoice::Cpu;
+        t.sweep.exe = Some(env!("CARGO_BIN_EXE_cadet").into());
+        t.sweep.path_text = runs.display().to_string();
+    }
+    h.run_steps(2);
+    h.get_by_label("Run every fold as a local sweep").click();
+    h.run_steps(2);
+    assert!(h.state().training.sweep.is_running());
+    for _ in 0..6000 {
+        h.step();
+        let s = &h.state().training.sweep;
+        let finished =
+            s.snapshot.as_ref().is_some_and(|s| s.rows.iter().filter(|r| r.state.label() == "finished").count() == 2);
+        if !s.is_running() && finished {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let s = &h.state().training.sweep;
+    assert!(!s.is_running(), "the sweep ended");
+    assert_eq!(s.error, None);
+    let names: Vec<&str> = s.snapshot.as_ref().unwrap().rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["cifarnet-ri-f1", "cifarnet-ri-f2"]);
+    assert!(runs.join("runs/cifarnet-ri-f2/summary.json").is_file());
+}

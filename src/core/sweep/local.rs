@@ -137,3 +137,24 @@ pub fn local_tasks(sweep: &Sweep) -> std::collections::HashMap<usize, super::sta
         .map(|i| (i, super::state::SchedulerInfo { state: "RUNNING".into(), node: Some(hostname()), reason: None }))
         .collect()
 }
+
+/// Plans `grid` into `dir` and runs, here, every run that is missing, failed or interrupted,
+/// `jobs` at a time (what the workbench's "run as a sweep" does, on its own thread). Returns the
+/// indices whose process failed.
+pub fn plan_and_run_local(
+    dir: &Path,
+    mut grid: super::Grid,
+    exe: &Path,
+    jobs: usize,
+    cancel: Arc<AtomicBool>,
+) -> Result<Vec<usize>, SweepError> {
+    grid.base.study = std::path::absolute(&grid.base.study).map_err(|e| file_error(&grid.base.study, e))?;
+    let dir = std::path::absolute(dir).map_err(|e| file_error(dir, e))?;
+    let mut sweep = Sweep::plan(&dir, grid)?;
+    let todo: Vec<usize> = super::sweep_status(&sweep, &local_tasks(&sweep))
+        .iter()
+        .filter(|r| r.state.needs_submission())
+        .map(|r| r.index)
+        .collect();
+    run_local(&mut sweep, exe, &todo, jobs, cancel, &mut |_| {})
+}

@@ -15,7 +15,9 @@ mod tool;
 use std::path::PathBuf;
 
 pub use grid::{Grid, PlannedRun, Skipped, SweepTask, configuration_name};
-pub use local::{LocalEvent, cancel_local, hostname, local_tasks, read_task_pid, run_local, task_alive};
+pub use local::{
+    LocalEvent, cancel_local, hostname, local_tasks, plan_and_run_local, read_task_pid, run_local, task_alive,
+};
 pub use plan::{SWEEP_FILE, Submission, Sweep};
 pub use report::{CollectOptions, Estimate, RegionResult, ReportRow, collect, report_markdown, write_report};
 pub use snapshot::{SweepSnapshot, read_snapshot};

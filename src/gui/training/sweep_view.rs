@@ -1,16 +1,20 @@
 //! The sweep viewer in the Training tab's runs browser: open a sweep folder (local or on a
 //! mounted cluster file system), see its runs with their state in a grid, tick runs to overlay
-//! their live curves, and read the report once collected. The folder (and `squeue`) is read on a
+//! their live curves, and read the report once collected; or run the form's folds as a local
+//! sweep. The folder (and `squeue`) is read on a
 //! background thread every few seconds; the UI only drains the result.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
 use super::TrainingPanel;
-use crate::core::sweep::{SweepSnapshot, read_snapshot};
+use crate::core::sweep::{Grid, SweepSnapshot, plan_and_run_local, read_snapshot};
+use crate::core::train::TrainConfig;
 
 /// How often an open sweep is read again.
 const POLL_EVERY: Duration = Duration::from_secs(3);
@@ -24,8 +28,12 @@ pub struct SweepView {
     pub error: Option<String>,
     /// Run directories whose curves are overlaid.
     pub selected: Vec<PathBuf>,
+    /// The cadet executable the sweep's tasks run (unset: this one).
+    pub exe: Option<PathBuf>,
     pending: Option<Receiver<Result<SweepSnapshot, String>>>,
     last_poll: Option<Instant>,
+    /// A local sweep started here, while it runs: the failed run indices at the end.
+    running: Option<Receiver<Result<Vec<usize>, String>>>,
 }
 
 impl SweepView {
@@ -57,6 +65,47 @@ impl SweepView {
         self.last_poll = Some(Instant::now());
     }
 
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Runs every fold of `form` as a local sweep in the folder typed, one process at a time,
+    /// on a background thread, and opens the folder.
+    fn start_local(&mut self, form: &TrainConfig, ctx: &egui::Context) {
+        let dir = PathBuf::from(self.path_text.trim());
+        let exe = match self.exe.clone().map_or_else(std::env::current_exe, Ok) {
+            Ok(exe) => exe,
+            Err(e) => {
+                self.error = Some(format!("cannot find the cadet executable: {e}"));
+                return;
+            }
+        };
+        let grid = Grid {
+            task: Default::default(),
+            models: vec![form.model],
+            regimes: vec![form.regime],
+            regions: Vec::new(),
+            weights: Default::default(),
+            sample_size: Some(form.sample_size),
+            base: form.clone(),
+        };
+        let (sender, receiver) = sync_channel(1);
+        let waker = ctx.clone();
+        let target = dir.clone();
+        let spawned = std::thread::Builder::new().name("cadet-sweep-local".into()).spawn(move || {
+            let cancel = Arc::new(AtomicBool::new(false));
+            let _ = sender.send(plan_and_run_local(&target, grid, &exe, 1, cancel).map_err(|e| e.to_string()));
+            waker.request_repaint();
+        });
+        match spawned {
+            Ok(_) => {
+                self.running = Some(receiver);
+                self.open(dir);
+            }
+            Err(e) => self.error = Some(format!("cannot start the sweep: {e}")),
+        }
+    }
+
     /// Takes a finished reading, if one arrived.
     fn drain(&mut self) -> Option<SweepSnapshot> {
         let result = self.pending.as_ref()?.try_recv().ok()?;
@@ -84,6 +133,24 @@ pub fn sweep_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel) {
             panel.sweep.open(dir);
         }
     });
+    let can_start = !panel.sweep.path_text.trim().is_empty() && !panel.sweep.is_running();
+    if ui
+        .add_enabled(can_start, egui::Button::new("Run every fold as a local sweep"))
+        .on_hover_text("the form's settings, one training per fold, in the folder above")
+        .clicked()
+    {
+        let form = panel.form.clone();
+        panel.sweep.start_local(&form, ui.ctx());
+    }
+    if let Some(done) = panel.sweep.running.as_ref().and_then(|r| r.try_recv().ok()) {
+        panel.sweep.running = None;
+        panel.sweep.last_poll = None;
+        match done {
+            Ok(failed) if failed.is_empty() => {}
+            Ok(failed) => panel.sweep.error = Some(format!("{} runs failed; see their logs", failed.len())),
+            Err(e) => panel.sweep.error = Some(e),
+        }
+    }
     if let Some(s) = panel.sweep.drain() {
         // refresh the overlaid curves of the sweep's selected runs
         for curves in s.curves {
