@@ -157,6 +157,8 @@ pub fn run_collect(args: &CollectArgs) -> anyhow::Result<()> {
             checkpoint: CheckpointKind::Best,
             device: e.eval_device,
             batch: e.eval_batch,
+            // runs trained from a bank are scored from it (a cluster job may have no volumes)
+            bank: sweep.grid.base.bank.clone(),
         },
         bootstrap: e.bootstrap,
         seed: sweep.grid.base.seed,

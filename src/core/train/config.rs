@@ -140,13 +140,14 @@ impl TrainConfig {
         }
     }
 
-    /// The same configuration with the study, weights and runs folder as absolute paths (what
+    /// The same configuration with the study, weights, bank and runs folder as absolute paths (what
     /// a run directory records), so that `eval`, `--resume` and the workbench find them from
     /// any working directory.
     pub fn with_absolute_paths(mut self) -> std::io::Result<Self> {
         self.study = std::path::absolute(&self.study)?;
         self.runs_dir = std::path::absolute(&self.runs_dir)?;
         self.weights = self.weights.as_deref().map(std::path::absolute).transpose()?;
+        self.bank = self.bank.as_deref().map(std::path::absolute).transpose()?;
         Ok(self)
     }
 
