@@ -10,6 +10,7 @@ mod events;
 mod regime;
 mod run_dir;
 mod sgd;
+mod views;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
