@@ -2,7 +2,7 @@
 //! from fresh views and from a bank, against the number of full-size patients; and how fast a
 //! bank feeds a consumer that only reads batches.
 //!
-//!     cargo bench --bench scale -- [memory] [bank-read] [--patients 4,8,16]
+//!     cargo bench --bench scale -- [steps] [memory] [bank-read] [--patients 4,8,16]
 //!
 //! Studies are made once with `cadet synth --full-size` under `target/bench-data/`. Each run is
 //! a `cadet` process of its own, polled for VmHWM and RssAnon (anonymous pages only: mapped cache
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use cadet::core::cache::bank::ViewBank;
 use cadet::core::dataset::{Prefetcher, Prior, Purpose, ViewSource, epoch_samples};
 use cadet::core::models::ModelKind;
-use cadet::core::train::TrainConfig;
+use cadet::core::train::{Sgd, SgdConfig, TrainConfig};
 use serde_json::{Value, json};
 
 fn data_dir() -> PathBuf {
@@ -89,7 +89,7 @@ fn memory(n: usize, all: usize, results: &mut Value) {
     let work = tempfile::tempdir().expect("temporary folder");
     let cache = data_dir().join("cache");
     let (s, c) = (study.to_str().unwrap_or_default(), cache.to_str().unwrap_or_default());
-    let common = ["--model", "cifarnet", "--epochs", "1", "--views-per-candidate", "20", "--val-views", "2"];
+    let common = ["--model", "cifarnet", "--epochs", "1", "--views-per-candidate", "100", "--val-views", "2"];
     let common = [&common[..], &["--device", "cpu", "--patience", "0", "--cache", c]].concat();
     // warm the cache so that the figures are those of every later run
     let runs = work.path().join("warm");
@@ -101,7 +101,7 @@ fn memory(n: usize, all: usize, results: &mut Value) {
     let bank = work.path().join("bank");
     let b = bank.to_str().unwrap_or_default();
     let made =
-        measured(&["bank", "--study", s, "--views-per-candidate", "20", "--size", "32", "--out", b, "--cache", c]);
+        measured(&["bank", "--study", s, "--views-per-candidate", "100", "--size", "32", "--out", b, "--cache", c]);
     let runs = work.path().join("banked");
     let banked =
         measured(&[&["train", "--bank", b, "--runs-dir", runs.to_str().unwrap_or_default()], &common[..]].concat());
@@ -156,6 +156,35 @@ fn bank_read(all: usize, results: &mut Value) {
     results["bank_read"] = json!({"images": images, "images_per_second": rate});
 }
 
+/// Images/s of bare cifarnet SGD steps on the CPU (batch 50, random input, no data pipeline):
+/// what a whole epoch's images/s is compared with.
+fn bare_steps(results: &mut Value) {
+    use burn::prelude::*;
+    let device = Device::flex().autodiff();
+    let (batch, steps, s) = (50, 40, ModelKind::Cifarnet.input_size());
+    let mut model = ModelKind::Cifarnet.build(2, &device);
+    let mut sgd = Sgd::new(SgdConfig { momentum: 0.9, weight_decay: 0.0005 });
+    let loss_fn = burn::nn::loss::CrossEntropyLossConfig::new().init(&device);
+    let labels: Vec<i64> = (0..batch as i64).map(|i| i % 2).collect();
+    let mut step = |model: cadet::core::models::Net| {
+        let x = Tensor::<4>::random([batch, 3, s, s], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+        let y = Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [batch]), &device);
+        let loss = loss_fn.forward(model.forward(x), y);
+        let _: f32 = loss.clone().into_scalar();
+        let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
+        sgd.step(model, &|_| 0.01, grads)
+    };
+    model = step(model);
+    let start = Instant::now();
+    for _ in 0..steps {
+        model = step(model);
+    }
+    drop(model);
+    let rate = (steps * batch) as f64 / start.elapsed().as_secs_f64();
+    println!("bare cifarnet steps (CPU, batch 50): {rate:.0} images/s");
+    results["bare_steps_images_per_second"] = json!(rate);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     let patients: Vec<usize> = match args.iter().position(|a| a == "--patients") {
@@ -163,8 +192,11 @@ fn main() {
         None => vec![4, 8, 16],
     };
     let largest = patients.iter().copied().max().unwrap_or(4).max(4);
-    let every = !args.iter().any(|a| a == "memory" || a == "bank-read");
+    let every = !args.iter().any(|a| a == "memory" || a == "bank-read" || a == "steps");
     let mut results = json!({});
+    if every || args.iter().any(|a| a == "steps") {
+        bare_steps(&mut results);
+    }
     if every || args.iter().any(|a| a == "bank-read") {
         bank_read(largest, &mut results);
     }

@@ -88,6 +88,7 @@ impl CadetApp {
     /// real chest CT beside it.
     pub fn new(cc: &eframe::CreationContext<'_>, path: Option<PathBuf>) -> Self {
         let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+        crate::core::cache::configure(settings.cache_dir.clone());
         let render_state = cc.wgpu_render_state.clone();
         if let Some(rs) = &render_state {
             gpu::install(rs);

@@ -10,10 +10,10 @@ use eframe::egui::{self, Color32};
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 
 use super::training::plots::COLORS;
+use crate::core::cache::VolumeCache;
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::{FP_RATES, GalleryCase, gallery_cases, read_lesions, read_scores, roc_curve};
 use crate::core::raster::RgbaImage;
-use crate::core::cache::VolumeCache;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::study::Study;
 use crate::core::train::RunDir;

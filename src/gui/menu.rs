@@ -19,6 +19,17 @@ pub enum MenuAction {
     Quit,
 }
 
+/// Where the volume cache lives: the default folder, or one the user typed (kept in settings).
+fn cache_settings_ui(ui: &mut egui::Ui, cache_dir: &mut Option<PathBuf>) {
+    ui.label(format!("now: {}", crate::core::cache::VolumeCache::shared().dir().display()));
+    let l = ui.label("move to (empty: the default)");
+    let mut text = cache_dir.as_ref().map_or(String::new(), |p| p.display().to_string());
+    if ui.text_edit_singleline(&mut text).labelled_by(l.id).changed() {
+        *cache_dir = (!text.trim().is_empty()).then(|| PathBuf::from(text.trim()));
+        crate::core::cache::configure(cache_dir.clone());
+    }
+}
+
 pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
     let mut actions = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
@@ -42,6 +53,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
                     }
                 }
             });
+            ui.menu_button("Volume cache", |ui| cache_settings_ui(ui, &mut app.settings.cache_dir));
             ui.separator();
             if ui.button("Quit").clicked() {
                 actions.push(MenuAction::Quit);

@@ -21,6 +21,9 @@ pub struct Settings {
     /// Most recent first.
     pub recent: Vec<PathBuf>,
     pub last_dir: Option<PathBuf>,
+    /// The volume cache folder, when moved from the default.
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Settings {

@@ -1,5 +1,6 @@
 //! One cache file: a small header (magic, JSON description with the source key, its checksum)
-//! padded to a page, then the raw little-endian array, memory-mapped when read.
+//! padded to a page, then the raw array in the writer's byte order (recorded; little-endian on
+//! every machine cadet targets), memory-mapped when read.
 //!
 //! ```text
 //! 0..8     b"CADETVC1"

@@ -19,7 +19,7 @@ use super::events::{CheckpointKind, EpochMetrics, MetricRecord, RunSummary, Trai
 use super::regime::{build_model, lr_multiplier};
 use super::run_dir::{Progress, RunDir, SplitRecord};
 use super::sgd::{Sgd, SgdConfig};
-use crate::core::cache::bank::ViewBank;
+use super::views::open_views;
 use crate::core::dataset::{
     Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_patients,
 };
@@ -239,29 +239,6 @@ impl From<String> for Failure {
     fn from(message: String) -> Self {
         Self { message, out_of_memory_batch: None }
     }
-}
-
-/// The study and, when the run trains from a bank, the bank (whose manifest is the study).
-fn open_views(config: &TrainConfig, run: &RunDir) -> Result<(Arc<Study>, Option<Arc<ViewBank>>), String> {
-    let Some(dir) = &config.bank else {
-        return Ok((Arc::new(Study::load(&config.study).map_err(|e| e.to_string())?), None));
-    };
-    let bank = ViewBank::open(dir).map_err(|e| e.to_string())?;
-    let m = &bank.manifest;
-    run.log(&format!(
-        "views from the bank {} ({} candidates × {} views of {} px, window [{}, {}] HU, seed {})",
-        dir.display(),
-        m.rows(),
-        m.views_per_candidate,
-        m.size,
-        m.window.lower_hu,
-        m.window.upper_hu,
-        m.seed
-    ));
-    if m.window != config.window {
-        run.log("the bank's window replaces the run's window (bank views are stored windowed)");
-    }
-    Ok((Arc::new(m.study()), Some(Arc::new(bank))))
 }
 
 fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent)) -> Result<RunSummary, Failure> {

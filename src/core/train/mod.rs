@@ -11,6 +11,7 @@ mod regime;
 mod run_dir;
 mod run_state;
 mod sgd;
+mod views;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
