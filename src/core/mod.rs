@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod dataset;
+pub mod dicom;
 pub mod eval;
 pub mod geometry;
 pub mod models;
