@@ -7,6 +7,7 @@ pub mod eval;
 pub mod geometry;
 pub mod models;
 pub mod nifti;
+pub mod open;
 pub mod raster;
 pub mod sampling;
 pub mod seed;

@@ -17,7 +17,7 @@ pub use loader::Prefetcher;
 pub use pipeline::{Batch, IMAGENET_MEAN, IMAGENET_STD, Normalization, Purpose, ViewPipeline};
 pub use plan::{Prior, Sample, candidate_stream, epoch_samples, fixed_samples, labelled_candidates};
 
-use crate::core::nifti::NiftiError;
+use crate::core::open::OpenError;
 use crate::core::sampling::{Interpolation, ViewSampler};
 use crate::core::study::Study;
 
@@ -26,7 +26,7 @@ pub enum DatasetError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Volume(#[from] NiftiError),
+    Volume(#[from] OpenError),
     #[error("{path}: {detail}")]
     Patient { path: PathBuf, detail: String },
 }
