@@ -49,16 +49,20 @@ fn stored_values(h: &SliceHeader, bytes: &[u8], pixels: usize, out: &mut Vec<i32
         return Err(DicomError::Unsupported { path: h.path.clone(), detail });
     }
     let Some(bytes) = bytes.get(..pixels * width) else {
-        let detail = format!("{} bytes of pixel data where {} rows × {} columns need {}", bytes.len(), h.rows, h.columns, pixels * width);
+        let detail = format!(
+            "{} bytes of pixel data where {} rows × {} columns need {}",
+            bytes.len(),
+            h.rows,
+            h.columns,
+            pixels * width
+        );
         return Err(DicomError::Decode { path: h.path.clone(), detail });
     };
     let bits = u32::from(h.bits_stored).min(32);
     let shift = 32 - bits;
     let mask = if bits == 32 { u32::MAX } else { (1u32 << bits) - 1 };
     let signed = h.signed;
-    let fix = |raw: u32| -> i32 {
-        if signed { ((raw << shift) as i32) >> shift } else { (raw & mask) as i32 }
-    };
+    let fix = |raw: u32| -> i32 { if signed { ((raw << shift) as i32) >> shift } else { (raw & mask) as i32 } };
     out.clear();
     match width {
         1 => out.extend(bytes.iter().map(|&b| fix(u32::from(b)))),
@@ -94,7 +98,8 @@ fn decode_stored(h: &SliceHeader, out: &mut Vec<i32>) -> Result<(), DicomError> 
     if obj.get(dicom_dictionary_std::tags::PIXEL_DATA).is_none() {
         return Err(DicomError::Missing { path: h.path.clone(), what: "PixelData (7FE0,0010)" });
     }
-    let pixels = obj.decode_pixel_data().map_err(|e| DicomError::Decode { path: h.path.clone(), detail: e.to_string() })?;
+    let pixels =
+        obj.decode_pixel_data().map_err(|e| DicomError::Decode { path: h.path.clone(), detail: e.to_string() })?;
     stored_values(h, pixels.data(), usize::from(h.rows) * usize::from(h.columns), out)
 }
 

@@ -86,8 +86,7 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), DicomError> {
 /// Reads the headers of the given files in parallel and groups the images into series, most
 /// slices first (ties: by series number, then UID). Files that are not DICOM images are skipped.
 pub fn scan_headers(files: &[PathBuf]) -> Result<Vec<Series>, DicomError> {
-    let headers: Vec<Option<SliceHeader>> =
-        files.par_iter().map(|p| read_slice_header(p)).collect::<Result<_, _>>()?;
+    let headers: Vec<Option<SliceHeader>> = files.par_iter().map(|p| read_slice_header(p)).collect::<Result<_, _>>()?;
     let mut series: Vec<Series> = Vec::new();
     for h in headers.into_iter().flatten() {
         match series.iter_mut().find(|s| s.uid == h.series_uid) {
@@ -118,7 +117,11 @@ pub fn scan_folder(dir: &Path) -> Result<Vec<Series>, DicomError> {
 }
 
 /// Picks the series asked for, or the one with most slices; returns it and the others.
-pub fn choose_series(dir: &Path, mut series: Vec<Series>, uid: Option<&str>) -> Result<(Series, Vec<Series>), DicomError> {
+pub fn choose_series(
+    dir: &Path,
+    mut series: Vec<Series>,
+    uid: Option<&str>,
+) -> Result<(Series, Vec<Series>), DicomError> {
     let index = match uid {
         Some(uid) => series.iter().position(|s| s.uid == uid).ok_or_else(|| DicomError::SeriesNotFound {
             dir: dir.into(),

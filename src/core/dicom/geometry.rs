@@ -42,7 +42,9 @@ fn check_slices(slices: &[SliceHeader]) -> Result<(DVec3, DVec3, [f64; 2]), Dico
         path: first.path.clone(),
         what: "ImageOrientationPatient (0020,0037): cannot place the image in space",
     })?;
-    let spacing = first.pixel_spacing_mm.ok_or(DicomError::Missing { path: first.path.clone(), what: "PixelSpacing (0028,0030)" })?;
+    let spacing = first
+        .pixel_spacing_mm
+        .ok_or(DicomError::Missing { path: first.path.clone(), what: "PixelSpacing (0028,0030)" })?;
     let row = DVec3::new(orientation[0], orientation[1], orientation[2]);
     let col = DVec3::new(orientation[3], orientation[4], orientation[5]);
     if row.length() < 0.5 || col.length() < 0.5 || row.normalize().dot(col.normalize()).abs() > 1e-3 {
@@ -69,7 +71,9 @@ fn check_slices(slices: &[SliceHeader]) -> Result<(DVec3, DVec3, [f64; 2]), Dico
             );
             return Err(DicomError::Inconsistent { path, detail });
         }
-        let o = s.orientation.ok_or(DicomError::Missing { path: path.clone(), what: "ImageOrientationPatient (0020,0037)" })?;
+        let o = s
+            .orientation
+            .ok_or(DicomError::Missing { path: path.clone(), what: "ImageOrientationPatient (0020,0037)" })?;
         if o.iter().zip(orientation).any(|(a, b)| (a - b).abs() > SAME_TOL) {
             let detail = format!(
                 "ImageOrientationPatient {o:?} differs from {orientation:?} in {}: mixed orientations in one series",

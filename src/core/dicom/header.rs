@@ -96,9 +96,8 @@ pub fn read_slice_header(path: &Path) -> Result<Option<SliceHeader>, DicomError>
     let (Some(rows), Some(columns)) = (int(&obj, tags::ROWS), int(&obj, tags::COLUMNS)) else {
         return Ok(None);
     };
-    let position_lps = floats(&obj, tags::IMAGE_POSITION_PATIENT)
-        .filter(|v| v.len() == 3)
-        .map(|v| DVec3::new(v[0], v[1], v[2]));
+    let position_lps =
+        floats(&obj, tags::IMAGE_POSITION_PATIENT).filter(|v| v.len() == 3).map(|v| DVec3::new(v[0], v[1], v[2]));
     let orientation = floats(&obj, tags::IMAGE_ORIENTATION_PATIENT)
         .filter(|v| v.len() == 6)
         .map(|v| [v[0], v[1], v[2], v[3], v[4], v[5]]);

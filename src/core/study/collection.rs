@@ -22,7 +22,7 @@ use serde::Serialize;
 use super::tcia::{AnnotationPaths, read_indices};
 use super::{Lesion, Patient, Region, Study, StudyError, read_annotations};
 use crate::core::dicom::{self, Series, SeriesGeometry};
-use crate::core::nifti::read_grid;
+use crate::core::nifti::{NiftiError, read_grid, read_nifti};
 
 /// The folder names the collection's images come in.
 pub const IMAGE_DIRS: [&str; 2] = ["CT Lymph Nodes", "CT_Lymph_Nodes"];
@@ -63,7 +63,11 @@ fn sub_dirs(dir: &Path) -> Vec<String> {
 pub fn annotation_paths(root: &Path, patient: &str) -> AnnotationPaths {
     let notes = AnnotationPaths::new(&root.join(ANNOTATIONS_DIR).join(patient), patient);
     let cands = AnnotationPaths::new(&root.join(CANDIDATES_DIR).join(patient), patient);
-    AnnotationPaths { positive_candidates: cands.positive_candidates, negative_candidates: cands.negative_candidates, ..notes }
+    AnnotationPaths {
+        positive_candidates: cands.positive_candidates,
+        negative_candidates: cands.negative_candidates,
+        ..notes
+    }
 }
 
 /// Reads the collection under `root`: headers and text files only.
@@ -81,7 +85,8 @@ pub(super) fn load_collection(root: &Path) -> Result<(Study, Vec<ImportWarning>)
         patients.extend(patient);
     }
     for id in sub_dirs(&root.join(ANNOTATIONS_DIR)).into_iter().filter(|id| !ids.contains(id)) {
-        warnings.push(ImportWarning { patient: id, message: "annotations but no image folder: patient skipped".into() });
+        warnings
+            .push(ImportWarning { patient: id, message: "annotations but no image folder: patient skipped".into() });
     }
     if patients.is_empty() {
         let detail = format!("no patient with a usable CT series under {}", IMAGE_DIRS.join(" or "));
@@ -127,11 +132,16 @@ fn contains(g: &SeriesGeometry, world_mm: DVec3) -> bool {
     (0..3).all(|a| v[a] >= -0.5 && v[a] <= g.dims[a] as f64 - 0.5)
 }
 
-fn load_patient(root: &Path, patient_dir: &Path, id: &str) -> Result<(Option<Patient>, Vec<ImportWarning>), StudyError> {
+fn load_patient(
+    root: &Path,
+    patient_dir: &Path,
+    id: &str,
+) -> Result<(Option<Patient>, Vec<ImportWarning>), StudyError> {
     let mut warnings = Vec::new();
     let mut warn = |message: String| warnings.push(ImportWarning { patient: id.to_string(), message });
     let paths = annotation_paths(root, id);
-    for p in [&paths.lymph_nodes, &paths.indices, &paths.sizes, &paths.positive_candidates, &paths.negative_candidates] {
+    for p in [&paths.lymph_nodes, &paths.indices, &paths.sizes, &paths.positive_candidates, &paths.negative_candidates]
+    {
         if !p.exists() {
             warn(format!("missing {}", p.strip_prefix(root).unwrap_or(p).display()));
         }
@@ -184,6 +194,24 @@ fn load_patient(root: &Path, patient_dir: &Path, id: &str) -> Result<(Option<Pat
     let volume_path = series_dir(&series, patient_dir);
     let series = Some(series.uid);
     Ok((Some(Patient { id: id.to_string(), region, volume_path, series, mask_path, lesions, candidates }), warnings))
+}
+
+/// Compares a patient's node count with the instance labels in its mask (this reads the
+/// mask's voxels, so it is not part of the header-only import). `None` when they agree.
+pub fn check_mask_instances(patient: &Patient) -> Result<Option<ImportWarning>, NiftiError> {
+    let Some(path) = &patient.mask_path else { return Ok(None) };
+    let mask = read_nifti(path)?.volume;
+    let mut labels: Vec<i64> = (0..mask.len()).map(|i| mask.voxels().get(i) as i64).filter(|&v| v > 0).collect();
+    labels.sort_unstable();
+    labels.dedup();
+    Ok((labels.len() != patient.lesions.len()).then(|| ImportWarning {
+        patient: patient.id.clone(),
+        message: format!(
+            "{} nodes in the annotations but {} instance labels in the mask",
+            patient.lesions.len(),
+            labels.len()
+        ),
+    }))
 }
 
 /// Compares the indices file with the physical points through the series' grid: `None` when

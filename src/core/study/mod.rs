@@ -22,7 +22,7 @@ use glam::DVec3;
 use serde::Serialize;
 
 use crate::core::open::{LoadedVolume, OpenError, open_volume};
-pub use collection::{ImportWarning, is_collection};
+pub use collection::{ImportWarning, check_mask_instances, is_collection};
 pub use manifest::{ManifestRow, read_manifest, write_manifest};
 
 #[derive(Debug, thiserror::Error)]
