@@ -1,6 +1,9 @@
 //! Integration tests: one binary (linking the library once), one module per capability.
 
 mod common;
+mod dicom_bad_input;
+mod dicom_cli;
+mod dicom_series;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
@@ -11,5 +14,6 @@ mod nifti_roundtrip;
 mod pretrained;
 mod sampling;
 mod synth;
+mod tcia_collection;
 mod train;
 mod vis;
