@@ -44,17 +44,20 @@ pub fn series_chooser_ui(ctx: &egui::Context, panel: &mut DicomPanel) -> Option<
             ui.end_row();
             for s in series {
                 let current = panel.current.as_deref() == Some(s.uid.as_str());
-                if ui.selectable_label(current, if current { "shown" } else { "open" }).on_hover_text(&s.uid).clicked()
+                if ui
+                    .selectable_label(current, if current { "shown" } else { "open" })
+                    .on_hover_text(s.uid.as_str())
+                    .clicked()
                     && !current
                 {
                     action = Some(DicomAction::OpenSeries { dir: dir.clone(), uid: s.uid.clone() });
                 }
                 ui.label(if s.description.is_empty() { "(none)" } else { &s.description });
-                ui.label(&s.modality);
+                ui.label(s.modality.as_str());
                 ui.label(s.slices.to_string());
                 ui.label(format!("{} × {}", s.columns, s.rows));
                 ui.label(spacing_text(s));
-                ui.label(&s.transfer_syntax_name);
+                ui.label(s.transfer_syntax_name.as_str());
                 ui.end_row();
             }
         });
@@ -75,8 +78,8 @@ pub fn warnings_ui(ctx: &egui::Context, panel: &mut DicomPanel) {
             egui::ScrollArea::vertical().max_height(400.0).show(ui, |ui| {
                 egui::Grid::new("import-warnings").striped(true).show(ui, |ui| {
                     for w in &panel.warnings {
-                        ui.monospace(&w.patient);
-                        ui.label(&w.message);
+                        ui.monospace(w.patient.as_str());
+                        ui.label(w.message.as_str());
                         ui.end_row();
                     }
                 });
