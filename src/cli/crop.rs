@@ -6,12 +6,15 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::core::nifti::{read_nifti, write_volume};
+use crate::core::nifti::write_volume;
 
 #[derive(Debug, Args)]
 pub struct CropArgs {
-    /// The volume to crop.
+    /// The volume to crop: a NIfTI file or a folder holding a DICOM series.
     pub volume: PathBuf,
+    /// The DICOM series to open when VOLUME is a folder holding several (SeriesInstanceUID).
+    #[arg(long, value_name = "UID")]
+    pub series: Option<String>,
     /// Voxel ranges, half-open: `I0:I1,J0:J1,K0:K1`.
     #[arg(long = "box", value_name = "I0:I1,J0:J1,K0:K1")]
     pub bbox: String,
@@ -40,7 +43,7 @@ fn parse_box(s: &str) -> anyhow::Result<([usize; 3], [usize; 3])> {
 
 pub fn run(args: &CropArgs) -> anyhow::Result<()> {
     let (lo, hi) = parse_box(&args.bbox)?;
-    let file = read_nifti(&args.volume).context("cannot read the volume")?;
+    let file = super::load_volume(&args.volume, args.series.as_deref())?;
     let dims = file.volume.dims();
     if (0..3).any(|a| hi[a] > dims[a]) {
         bail!("--box {} reaches outside the volume's {:?} voxels", args.bbox, dims);

@@ -3,6 +3,7 @@
 
 mod bank;
 mod cache;
+mod convert;
 mod crop;
 mod eval;
 mod info;
@@ -18,9 +19,12 @@ mod synth;
 mod train;
 mod vis;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+use crate::core::open::{LoadedVolume, open_volume};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,7 +39,8 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// A study folder (with study.csv) or a NIfTI volume to open in the workbench.
+    /// A study folder (study.csv or the TCIA layout), a NIfTI volume or a DICOM series folder to
+    /// open in the workbench.
     pub path: Option<PathBuf>,
 }
 
@@ -47,6 +52,8 @@ pub enum Command {
     Synth(synth::SynthArgs),
     /// Summarise a study folder.
     Study(study::StudyArgs),
+    /// Convert a DICOM series to NIfTI (the dcm2niix use case).
+    Convert(convert::ConvertArgs),
     /// Crop a volume to a voxel box, keeping its world position.
     Crop(crop::CropArgs),
     /// Export one slice as PNG, in display orientation.
@@ -88,6 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Info(args) => info::run(&args),
         Command::Synth(args) => synth::run(&args),
         Command::Study(args) => study::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::Crop(args) => crop::run(&args),
         Command::Slice(args) => slice::run(&args),
         Command::Models(args) => models::run(&args),
@@ -119,4 +127,14 @@ pub fn sample_data_dir() -> PathBuf {
         return dir;
     }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data")
+}
+
+/// Reads a VOLUME argument (NIfTI file or DICOM folder) and tells the user on stderr which
+/// series was opened and what the geometry checks found.
+pub fn load_volume(path: &Path, series: Option<&str>) -> anyhow::Result<LoadedVolume> {
+    let loaded = open_volume(path, series).with_context(|| format!("cannot read the volume {}", path.display()))?;
+    for message in &loaded.messages {
+        eprintln!("{message}");
+    }
+    Ok(loaded)
 }

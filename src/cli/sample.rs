@@ -13,7 +13,6 @@ use rayon::prelude::*;
 use super::progress::bar;
 use crate::core::atomic::write_atomically;
 use crate::core::dataset::{Purpose, candidate_stream};
-use crate::core::nifti::read_nifti;
 use crate::core::raster::RgbaImage;
 use crate::core::sampling::{FovChoice, Interpolation, ViewProtocol, ViewSampler, ViewSpec, resize_bilinear};
 use crate::core::seed::mix_seed;
@@ -21,8 +20,11 @@ use crate::core::window::WindowSpec;
 
 #[derive(Debug, Args)]
 pub struct SampleArgs {
-    /// A NIfTI volume.
+    /// A NIfTI volume or a folder holding a DICOM series.
     pub volume: PathBuf,
+    /// The DICOM series to open when VOLUME is a folder holding several (SeriesInstanceUID).
+    #[arg(long, value_name = "UID")]
+    pub series: Option<String>,
     /// One view centred here (RAS mm): X,Y,Z.
     #[arg(long, allow_hyphen_values = true, conflicts_with = "candidates")]
     pub center: Option<String>,
@@ -112,7 +114,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
     if let Some(n) = args.sample_size.filter(|n| !(1..=1024).contains(n)) {
         bail!("--sample-size must be 1 to 1024, got {n}");
     }
-    let volume = Arc::new(read_nifti(&args.volume).context("cannot read the volume")?.volume);
+    let volume = Arc::new(super::load_volume(&args.volume, args.series.as_deref())?.volume);
     let sampler = ViewSampler::new(volume, args.interp);
     match (&args.center, &args.candidates) {
         (Some(center), None) => single(&sampler, center, args),

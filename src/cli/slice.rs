@@ -6,15 +6,17 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::core::nifti::read_nifti;
 use crate::core::raster::RgbaImage;
 use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::window::{WindowPreset, WindowSpec};
 
 #[derive(Debug, Args)]
 pub struct SliceArgs {
-    /// A NIfTI volume.
+    /// A NIfTI volume or a folder holding a DICOM series.
     pub volume: PathBuf,
+    /// The DICOM series to open when VOLUME is a folder holding several (SeriesInstanceUID).
+    #[arg(long, value_name = "UID")]
+    pub series: Option<String>,
     #[arg(long, value_enum, default_value_t = Plane::Axial)]
     pub axis: Plane,
     /// Slice index along the chosen axis (0 = inferior / posterior / patient right); the middle
@@ -32,7 +34,7 @@ pub struct SliceArgs {
 }
 
 pub fn run(args: &SliceArgs) -> anyhow::Result<()> {
-    let file = read_nifti(&args.volume).context("cannot read the volume")?;
+    let file = super::load_volume(&args.volume, args.series.as_deref())?;
     let volume = &file.volume;
     let g = SliceGeometry::new(volume, args.axis);
     let index = args.index.unwrap_or(g.depth / 2);

@@ -1,24 +1,45 @@
-//! `cadet study DIR [--json]`: patients, candidates, positives and lesions per region.
+//! `cadet study DIR [--json] [--candidates OUT.csv]`: patients, candidates, positives and
+//! lesions per region, the import cross-checks of the TCIA layout, and a candidate table.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
 use serde_json::json;
 
-use crate::core::study::Study;
+use crate::core::atomic::write_atomically;
+use crate::core::open::open_grid;
+use crate::core::study::{ImportWarning, Study, check_mask_instances};
 
 #[derive(Debug, Args)]
 pub struct StudyArgs {
-    /// A study folder holding study.csv.
+    /// A study folder holding study.csv, or the TCIA "CT Lymph Nodes" collection's root.
     pub dir: PathBuf,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Write one row per candidate (patient, region, candidate, x, y, z in RAS mm, voxel i, j,
+    /// k, label, node) to this CSV file. Reads each volume's headers, not its pixels.
+    #[arg(long, value_name = "OUT.csv")]
+    pub candidates: Option<PathBuf>,
+    /// Also compare each patient's node count with its mask's instance labels (reads the masks).
+    #[arg(long)]
+    pub check_masks: bool,
 }
 
 pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
-    let study = Study::load(&args.dir).with_context(|| format!("cannot read the study in {}", args.dir.display()))?;
+    let (study, mut warnings) = Study::load_with_report(&args.dir)
+        .with_context(|| format!("cannot read the study in {}", args.dir.display()))?;
+    if args.check_masks {
+        for p in &study.patients {
+            warnings
+                .extend(check_mask_instances(p).with_context(|| format!("patient {}: cannot read the mask", p.id))?);
+        }
+    }
+    if let Some(out) = &args.candidates {
+        write_candidates(&study, out)?;
+        eprintln!("wrote {}", out.display());
+    }
     let summary = study.summary();
     if args.json {
         let patients: Vec<_> = study
@@ -29,6 +50,8 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
                     "patient": p.id,
                     "region": p.region.code(),
                     "volume": p.volume_path,
+                    "series": p.series,
+                    "mask": p.mask_path,
                     "candidates": p.candidates.len(),
                     "positives": p.positives(),
                     "lesions": p.lesions.len(),
@@ -43,6 +66,7 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
             "lesions": study.patients.iter().map(|p| p.lesions.len()).sum::<usize>(),
             "regions": summary,
             "per_patient": patients,
+            "warnings": warnings,
         });
         println!("{value}");
         return Ok(());
@@ -52,5 +76,54 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
     for r in &summary {
         println!("  {:<6} {:>8} {:>10} {:>9} {:>7}", r.region, r.patients, r.candidates, r.positives, r.lesions);
     }
+    print_warnings(&warnings);
     Ok(())
+}
+
+fn print_warnings(warnings: &[ImportWarning]) {
+    if warnings.is_empty() {
+        return;
+    }
+    eprintln!("{} import warnings:", warnings.len());
+    for w in warnings {
+        eprintln!("  {}: {}", w.patient, w.message);
+    }
+}
+
+fn write_candidates(study: &Study, out: &Path) -> anyhow::Result<()> {
+    let mut rows = Vec::new();
+    for p in &study.patients {
+        let (_, affine) = open_grid(&p.volume_path, p.series.as_deref())
+            .with_context(|| format!("patient {}: cannot read the volume's grid", p.id))?;
+        for c in &p.candidates {
+            let v = affine.voxel_from_world_point(c.center());
+            rows.push((p, c, v));
+        }
+    }
+    write_atomically(out, |w| {
+        let mut csv = csv::Writer::from_writer(w);
+        csv.write_record(["patient", "region", "candidate", "x", "y", "z", "i", "j", "k", "label", "node"])
+            .map_err(std::io::Error::other)?;
+        for (p, c, v) in rows {
+            let [x, y, z] = c.center_world_mm;
+            let label = c.label.as_class().map_or_else(String::new, |l| l.to_string());
+            let node = c.lesion.map_or_else(String::new, |n| n.to_string());
+            let record = [
+                p.id.clone(),
+                p.region.code().to_string(),
+                c.id.to_string(),
+                format!("{x:.3}"),
+                format!("{y:.3}"),
+                format!("{z:.3}"),
+                format!("{:.2}", v.x),
+                format!("{:.2}", v.y),
+                format!("{:.2}", v.z),
+                label,
+                node,
+            ];
+            csv.write_record(&record).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .with_context(|| format!("cannot write {}", out.display()))
 }

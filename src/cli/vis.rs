@@ -11,7 +11,6 @@ use glam::DVec3;
 
 use super::sample::write_npy;
 use crate::core::eval::load_run_model;
-use crate::core::nifti::read_nifti;
 use crate::core::raster::RgbaImage;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::train::{CheckpointKind, RunDir};
@@ -53,9 +52,12 @@ pub struct DeconvArgs {
     pub run: PathBuf,
     #[arg(long, value_enum, default_value_t = CheckpointKind::Best)]
     pub checkpoint: CheckpointKind,
-    /// The volume to sample the view from.
+    /// The volume to sample the view from: a NIfTI file or a folder holding a DICOM series.
     #[arg(long)]
     pub volume: PathBuf,
+    /// The DICOM series to open when VOLUME is a folder holding several (SeriesInstanceUID).
+    #[arg(long, value_name = "UID")]
+    pub series: Option<String>,
     /// View centre (RAS mm): X,Y,Z.
     #[arg(long, allow_hyphen_values = true)]
     pub center: String,
@@ -102,7 +104,7 @@ pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
     let Some(layers) = chain(&net) else {
         bail!("{}: the deconvnet needs a plain convolutional chain (cifarnet, alexnet-h, alexnet-l)", config.model);
     };
-    let volume = Arc::new(read_nifti(&args.volume).context("cannot read the volume")?.volume);
+    let volume = Arc::new(super::load_volume(&args.volume, args.series.as_deref())?.volume);
     let pipeline = config.pipeline();
     let sampler = ViewSampler::new(volume, config.interpolation);
     let spec = ViewSpec::axial(DVec3::new(c[0], c[1], c[2]), args.fov);

@@ -3,10 +3,12 @@
 pub mod atomic;
 pub mod cache;
 pub mod dataset;
+pub mod dicom;
 pub mod eval;
 pub mod geometry;
 pub mod models;
 pub mod nifti;
+pub mod open;
 pub mod raster;
 pub mod sampling;
 pub mod seed;

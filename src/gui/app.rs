@@ -9,6 +9,7 @@ use eframe::egui;
 use eframe::egui_wgpu::RenderState;
 
 use super::dialogs::SaveTarget;
+use super::dicom_panel::DicomPanel;
 use super::eval_panel::EvalPanel;
 use super::eval_panel::JumpTarget;
 use super::fov_panel::{FovPanel, FovViews};
@@ -19,16 +20,17 @@ use super::training::{TrainingPanel, training_ui};
 use super::viewer::{SliceRenderer, SliceTextures, gpu, step_slice};
 use super::vis_panel::{VisPanel, VisResult};
 use super::{dialogs, export, menu, status};
-use crate::core::nifti::{NiftiFile, read_nifti};
+use crate::core::open::{LoadedVolume, open_volume};
 use crate::core::sampling::{Plane, SliceGeometry};
-use crate::core::study::Study;
+use crate::core::study::{ImportWarning, Study};
 
+mod dicom;
 mod tabs;
 
 /// Results of background work.
 pub enum JobResult {
-    Study { path: PathBuf, result: Result<(Study, Option<NiftiFile>), String> },
-    Volume { path: PathBuf, patient: Option<usize>, result: Result<NiftiFile, String> },
+    Study { path: PathBuf, result: Result<(Study, Vec<ImportWarning>, Option<LoadedVolume>), String> },
+    Volume { path: PathBuf, patient: Option<usize>, result: Result<LoadedVolume, String> },
     Exported { path: PathBuf, result: Result<(), String> },
     FovViews(FovViews),
     Vis(usize, Box<VisResult>),
@@ -61,6 +63,7 @@ pub struct CadetApp {
     pub training: TrainingPanel,
     pub vis: VisPanel,
     pub eval: EvalPanel,
+    pub dicom: DicomPanel,
     pub tab: Tab,
     /// Where to go once a patient's volume has loaded: (patient index, target).
     pending_jump: Option<(usize, JumpTarget)>,
@@ -102,6 +105,7 @@ impl CadetApp {
             training: TrainingPanel::new(None),
             vis: VisPanel::default(),
             eval: EvalPanel::default(),
+            dicom: DicomPanel::default(),
             tab: Tab::Viewer,
             pending_jump: None,
             volume_job: None,
@@ -131,22 +135,22 @@ impl CadetApp {
 
     /// Opens a study folder or a volume file in the background.
     pub fn open(&mut self, path: PathBuf) {
-        if path.is_dir() {
+        if path.is_dir() && (path.join("study.csv").is_file() || crate::core::study::is_collection(&path)) {
             self.open_study(path, true);
         } else {
-            self.open_volume(path, None);
+            self.open_volume(path, None, None);
         }
     }
 
     fn open_study(&mut self, path: PathBuf, with_first_volume: bool) {
         let p = path.clone();
         let job = self.jobs.spawn(format!("loading study {}", path.display()), move || {
-            let result = Study::load(&p).map_err(|e| e.to_string()).and_then(|study| {
+            let result = Study::load_with_report(&p).map_err(|e| e.to_string()).and_then(|(study, warnings)| {
                 let volume = match (with_first_volume, study.patients.first()) {
                     (true, Some(first)) => Some(first.load_volume().map_err(|e| e.to_string())?),
                     _ => None,
                 };
-                Ok((study, volume))
+                Ok((study, warnings, volume))
             });
             JobResult::Study { path: p, result }
         });
@@ -155,19 +159,19 @@ impl CadetApp {
         }
     }
 
-    fn open_volume(&mut self, path: PathBuf, patient: Option<usize>) {
+    fn open_volume(&mut self, path: PathBuf, series: Option<String>, patient: Option<usize>) {
         let p = path.clone();
         self.volume_job = self.jobs.spawn(format!("loading {}", path.display()), move || JobResult::Volume {
             path: p.clone(),
             patient,
-            result: read_nifti(&p).map_err(|e| e.to_string()),
+            result: open_volume(&p, series.as_deref()).map_err(|e| e.to_string()),
         });
     }
 
     pub fn select_patient(&mut self, index: usize) {
         let Some(study) = &self.workspace.study else { return };
         let Some(patient) = study.patients.get(index) else { return };
-        self.open_volume(patient.volume_path.clone(), Some(index));
+        self.open_volume(patient.volume_path.clone(), patient.series.clone(), Some(index));
     }
 
     /// Goes to a candidate or node of patient `index`, loading its volume first if needed.
@@ -220,12 +224,12 @@ impl CadetApp {
         self.select_candidate(next as usize);
     }
 
-    fn show_volume(&mut self, path: &Path, file: NiftiFile, patient: Option<usize>) {
+    fn show_volume(&mut self, path: &Path, file: LoadedVolume, patient: Option<usize>) {
         self.generation += 1;
         self.viewer.reset_for(&file.volume);
         let volume = Arc::new(file.volume);
         self.workspace.volume =
-            Some(OpenVolume { path: path.to_path_buf(), volume, info: file.info, generation: self.generation });
+            Some(OpenVolume { path: path.to_path_buf(), volume, source: file.source, generation: self.generation });
         self.workspace.patient = patient;
         self.workspace.candidate = None;
     }
@@ -252,8 +256,10 @@ impl CadetApp {
     fn apply(&mut self, job: Option<JobId>, result: JobResult) {
         let superseded = job.is_some() && job != self.volume_job;
         match result {
-            JobResult::Study { path, result: Ok((study, volume)) } => {
+            JobResult::Study { path, result: Ok((study, warnings, volume)) } => {
                 self.workspace.study = Some(Arc::new(study));
+                self.dicom.show_warnings = !warnings.is_empty();
+                self.dicom.warnings = warnings;
                 self.workspace.patient = None;
                 if let Some(file) = volume.filter(|_| !superseded) {
                     self.show_volume(&file.path.clone(), file, Some(0));
@@ -265,6 +271,8 @@ impl CadetApp {
                 log::info!("dropped the load of {}: another volume was asked for since", path.display());
             }
             JobResult::Volume { path, patient, result: Ok(file) } => {
+                let messages = file.messages.join("\n");
+                self.note_series(&path, &file);
                 self.show_volume(&path, file, patient);
                 match self.pending_jump {
                     Some((index, target)) if Some(index) == patient => {
@@ -276,7 +284,7 @@ impl CadetApp {
                 if patient.is_none() {
                     self.settings.remember(path);
                 }
-                self.notice = None;
+                self.notice = (!messages.is_empty()).then_some(Notice { text: messages, is_error: false });
             }
             JobResult::Study { result: Err(e), .. } | JobResult::Volume { result: Err(e), .. } => {
                 self.notice = Some(Notice { text: e, is_error: true });
@@ -394,6 +402,7 @@ impl eframe::App for CadetApp {
             }
         });
         egui::Panel::bottom("status").resizable(false).show(ui, |ui| status::status_bar_ui(ui, self));
+        self.dicom_windows(ui.ctx());
         egui::Panel::top("tabs").resizable(false).show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.tab, Tab::Viewer, "Viewer");

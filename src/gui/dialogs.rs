@@ -70,9 +70,19 @@ impl Dialogs {
         });
     }
 
+    pub fn open_dicom(&mut self, dir: Option<PathBuf>) {
+        self.run(move || {
+            let mut d = rfd::FileDialog::new().set_title("Open DICOM folder (a series, or a folder of series)");
+            if let Some(dir) = dir {
+                d = d.set_directory(dir);
+            }
+            d.pick_folder().map(Outcome::Open)
+        });
+    }
+
     pub fn open_study(&mut self, dir: Option<PathBuf>) {
         self.run(move || {
-            let mut d = rfd::FileDialog::new().set_title("Open study folder (with study.csv)");
+            let mut d = rfd::FileDialog::new().set_title("Open study folder (study.csv or the TCIA collection)");
             if let Some(dir) = dir {
                 d = d.set_directory(dir);
             }

@@ -14,6 +14,7 @@ use crate::core::window::{Window, WindowPreset};
 #[derive(Debug, PartialEq)]
 pub enum MenuAction {
     OpenVolume,
+    OpenDicom,
     OpenStudy,
     Open(PathBuf),
     Quit,
@@ -36,6 +37,9 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
         ui.menu_button("File", |ui| {
             if ui.button("Open volume…").clicked() {
                 actions.push(MenuAction::OpenVolume);
+            }
+            if ui.button("Open DICOM folder…").clicked() {
+                actions.push(MenuAction::OpenDicom);
             }
             if ui.button("Open study…").clicked() {
                 actions.push(MenuAction::OpenStudy);
@@ -65,6 +69,14 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
             ui.checkbox(&mut v.show_lesions, "True nodes");
             ui.checkbox(&mut v.show_crosshair, "Crosshair");
             ui.separator();
+            if app.dicom.series.is_some() {
+                ui.checkbox(&mut app.dicom.show_chooser, "DICOM series…");
+            }
+            if !app.dicom.warnings.is_empty() {
+                let label = format!("Import warnings ({})…", app.dicom.warnings.len());
+                ui.checkbox(&mut app.dicom.show_warnings, label);
+            }
+            let v = &mut app.viewer;
             if ui.button("Reset zoom and pan").clicked() {
                 v.transforms = Default::default();
             }
@@ -91,6 +103,7 @@ pub fn apply(app: &mut CadetApp, ctx: &egui::Context, action: MenuAction) {
     let dir = app.settings.last_dir.clone();
     match action {
         MenuAction::OpenVolume => app.dialogs.open_volume(dir),
+        MenuAction::OpenDicom => app.dialogs.open_dicom(dir),
         MenuAction::OpenStudy => app.dialogs.open_study(dir),
         MenuAction::Open(path) => app.open(path),
         MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),

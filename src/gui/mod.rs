@@ -3,6 +3,7 @@
 
 mod app;
 mod dialogs;
+mod dicom_panel;
 pub mod eval_panel;
 mod export;
 pub mod fov_panel;

@@ -9,7 +9,7 @@ use eframe::egui;
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
-use crate::core::nifti::HeaderInfo;
+use crate::core::open::VolumeSource;
 use crate::core::sampling::Plane;
 use crate::core::study::Study;
 use crate::core::volume::Volume;
@@ -41,7 +41,8 @@ impl Settings {
 pub struct OpenVolume {
     pub path: PathBuf,
     pub volume: Arc<Volume>,
-    pub info: HeaderInfo,
+    /// What the file or DICOM series said about the volume.
+    pub source: VolumeSource,
     /// Increases with every newly opened volume (textures and GPU uploads key on it).
     pub generation: u64,
 }

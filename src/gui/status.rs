@@ -5,6 +5,7 @@ use eframe::egui;
 
 use super::app::CadetApp;
 use super::viewer::SliceRenderer;
+use crate::core::open::VolumeSource;
 use crate::core::sampling::{Plane, SliceGeometry};
 
 pub fn status_bar_ui(ui: &mut egui::Ui, app: &CadetApp) {
@@ -40,8 +41,12 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &CadetApp) {
                 ui.colored_label(egui::Color32::YELLOW, format!("oblique by {oblique:.1}°, shown on the nearest axes"));
             }
             ui.separator();
+            let series = match &open.source {
+                VolumeSource::Dicom(info) => format!(", DICOM series {}", info.summary.line()),
+                VolumeSource::Nifti(_) => String::new(),
+            };
             ui.label(format!(
-                "{} ({})",
+                "{} ({}{series})",
                 open.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
                 volume.affine().orientation()
             ));

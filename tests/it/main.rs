@@ -3,6 +3,9 @@
 mod bank;
 mod cache;
 mod common;
+mod dicom_bad_input;
+mod dicom_cli;
+mod dicom_series;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
@@ -15,5 +18,6 @@ mod rough_edges;
 mod sampling;
 mod sweep;
 mod synth;
+mod tcia_collection;
 mod train;
 mod vis;

@@ -112,6 +112,8 @@ mod tests {
                 id: format!("P{i:02}"),
                 region: Region::parse(r),
                 volume_path: "x.nii".into(),
+                series: None,
+                mask_path: None,
                 lesions: vec![],
                 candidates: vec![],
             })

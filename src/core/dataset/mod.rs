@@ -19,7 +19,7 @@ pub use plan::{Prior, Sample, candidate_stream, epoch_samples, fixed_samples, la
 
 use crate::core::cache::bank::ViewBank;
 use crate::core::cache::{CacheError, VolumeCache};
-use crate::core::nifti::NiftiError;
+use crate::core::open::OpenError;
 use crate::core::sampling::{Interpolation, ViewSampler};
 use crate::core::study::Study;
 
@@ -28,7 +28,7 @@ pub enum DatasetError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Volume(#[from] NiftiError),
+    Volume(#[from] OpenError),
     #[error("{path}: {detail}")]
     Patient { path: PathBuf, detail: String },
     #[error(transparent)]

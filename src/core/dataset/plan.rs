@@ -122,6 +122,8 @@ mod tests {
             id: name.into(),
             region: Region::Mediastinal,
             volume_path: "x".into(),
+            series: None,
+            mask_path: None,
             lesions: vec![],
             candidates: labels.iter().enumerate().map(|(i, l)| candidate(i, *l)).collect(),
         };

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 pub use dtype::{NiftiData, NiftiDtype};
 pub use header::{AffineSource, Quatern, quatern_from_affine, quatern_to_affine};
-pub use read::{HeaderInfo, MAX_VOXELS, NiftiFile, read_header, read_nifti};
+pub use read::{HeaderInfo, MAX_VOXELS, NiftiFile, read_grid, read_header, read_nifti};
 pub use write::{NiftiImage, write_nifti_image, write_volume};
 
 /// Everything that can go wrong reading or writing a NIfTI file. Every message names the file.

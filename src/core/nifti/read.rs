@@ -160,6 +160,14 @@ pub fn read_header(path: &Path) -> Result<(nifti::NiftiHeader, [usize; 3]), Nift
     Ok((header, dims))
 }
 
+/// The grid of a file (dims and voxel-to-world map) from its header alone.
+pub fn read_grid(path: &Path) -> Result<([usize; 3], Affine), NiftiError> {
+    let (header, dims) = read_header(path)?;
+    let (matrix, _) = header_affine(&header);
+    let affine = Affine::new(matrix).map_err(|source| NiftiError::Affine { path: path.into(), source })?;
+    Ok((dims, affine))
+}
+
 /// Reads a `.nii` or `.nii.gz` file (gzip is detected from the content, not the name).
 pub fn read_nifti(path: &Path) -> Result<NiftiFile, NiftiError> {
     let mut opened = open(path)?;

@@ -1,15 +1,17 @@
 //! Studies: patients, their CT volumes, true lymph nodes (lesions) and CADe candidates.
 //!
 //! A study is a folder with a `study.csv` manifest (`patient,region,volume[,annotations]`,
-//! paths relative to the folder) and, per patient, the TCIA-style annotation files (see
-//! [`tcia`]). Volumes are not loaded with the study; [`Patient::load_volume`] reads one when
-//! it is needed.
+//! paths relative to the folder; a volume is a NIfTI file or a DICOM series folder) and, per
+//! patient, the TCIA-style annotation files (see [`tcia`]); or, without study.csv, the TCIA
+//! "CT Lymph Nodes" collection as it is downloaded (see [`collection`]). Volumes are not loaded
+//! with the study; [`Patient::load_volume`] reads one when it is needed.
 //!
 //! **Labelling rule.** A candidate is positive when it lies within a true node's radius (half
 //! the node's diameter from the sizes file) of that node's centre; it then belongs to the node
 //! it is relatively closest to (smallest distance/radius). When a patient has no node file the
 //! labels come from the file the candidate was listed in (posCADe or negCADe).
 
+pub mod collection;
 mod manifest;
 pub mod tcia;
 
@@ -19,7 +21,8 @@ use std::path::{Path, PathBuf};
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
-use crate::core::nifti::{NiftiError, NiftiFile, read_nifti};
+use crate::core::open::{LoadedVolume, OpenError, open_volume};
+pub use collection::{ImportWarning, check_mask_instances, is_collection};
 pub use manifest::{ManifestRow, read_manifest, write_manifest};
 
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +33,10 @@ pub enum StudyError {
     Parse { path: PathBuf, line: usize, detail: String },
     #[error("{path}: {detail}")]
     Invalid { path: PathBuf, detail: String },
+    #[error("patient {patient}: the volume {path} does not exist")]
+    MissingVolume { patient: String, path: PathBuf },
     #[error(transparent)]
-    Volume(#[from] NiftiError),
+    Volume(#[from] OpenError),
 }
 
 /// The body region of a lymph-node study (the paper's mediastinal and abdominal sets).
@@ -136,14 +141,19 @@ impl Candidate {
 pub struct Patient {
     pub id: String,
     pub region: Region,
+    /// A NIfTI file or a DICOM series folder.
     pub volume_path: PathBuf,
+    /// The DICOM series to open when `volume_path` is a folder (None: the one with most slices).
+    pub series: Option<String>,
+    /// The instance-label mask (one id per node), when the study has one.
+    pub mask_path: Option<PathBuf>,
     pub lesions: Vec<Lesion>,
     pub candidates: Vec<Candidate>,
 }
 
 impl Patient {
-    pub fn load_volume(&self) -> Result<NiftiFile, NiftiError> {
-        read_nifti(&self.volume_path)
+    pub fn load_volume(&self) -> Result<LoadedVolume, OpenError> {
+        open_volume(&self.volume_path, self.series.as_deref())
     }
 
     pub fn positives(&self) -> usize {
@@ -175,12 +185,21 @@ pub struct Study {
 }
 
 impl Study {
-    /// Reads `dir/study.csv` and every patient's annotation files.
+    /// Reads `dir/study.csv` (or the TCIA collection layout) and every patient's annotations.
     pub fn load(dir: &Path) -> Result<Study, StudyError> {
+        Self::load_with_report(dir).map(|(study, _)| study)
+    }
+
+    /// As [`Study::load`], with the per-patient import warnings of the TCIA collection's
+    /// cross-checks (none for a study.csv study).
+    pub fn load_with_report(dir: &Path) -> Result<(Study, Vec<ImportWarning>), StudyError> {
         let manifest_path = dir.join("study.csv");
+        if !manifest_path.exists() && is_collection(dir) {
+            return collection::load_collection(dir);
+        }
         let rows = read_manifest(&manifest_path)?;
         let patients = rows.iter().map(|row| load_patient(dir, row)).collect::<Result<_, _>>()?;
-        Ok(Study { root: dir.to_path_buf(), patients })
+        Ok((Study { root: dir.to_path_buf(), patients }, Vec::new()))
     }
 
     pub fn patient(&self, id: &str) -> Option<&Patient> {
@@ -220,11 +239,29 @@ pub struct RegionSummary {
 
 fn load_patient(root: &Path, row: &ManifestRow) -> Result<Patient, StudyError> {
     let volume_path = root.join(&row.volume);
+    if !volume_path.exists() {
+        return Err(StudyError::MissingVolume { patient: row.patient.clone(), path: volume_path });
+    }
     let annotation_dir = match &row.annotations {
         Some(dir) => root.join(dir),
+        None if volume_path.is_dir() => volume_path.clone(),
         None => volume_path.parent().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
     };
     let paths = tcia::AnnotationPaths::new(&annotation_dir, &row.patient);
+    let (lesions, candidates) = read_annotations(&paths)?;
+    Ok(Patient {
+        id: row.patient.clone(),
+        region: Region::parse(&row.region),
+        volume_path,
+        series: None,
+        mask_path: None,
+        lesions,
+        candidates,
+    })
+}
+
+/// A patient's true nodes and labelled candidates from whichever annotation files exist.
+pub(crate) fn read_annotations(paths: &tcia::AnnotationPaths) -> Result<(Vec<Lesion>, Vec<Candidate>), StudyError> {
     let lesions = if paths.lymph_nodes.exists() {
         let points = tcia::read_points_lps(&paths.lymph_nodes)?;
         let sizes = tcia::read_sizes(&paths.sizes)?;
@@ -271,5 +308,5 @@ fn load_patient(root: &Path, row: &ManifestRow) -> Result<Patient, StudyError> {
             candidates.push(Candidate { id: candidates.len(), center_world_mm: p.to_array(), label, lesion, source });
         }
     }
-    Ok(Patient { id: row.patient.clone(), region: Region::parse(&row.region), volume_path, lesions, candidates })
+    Ok((lesions, candidates))
 }

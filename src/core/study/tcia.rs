@@ -4,6 +4,9 @@
 //! node per line; the first number is the diameter used for matching, an optional second one
 //! is kept as the other axis).
 //!
+//! The collection also has `<ID>_lymphnodes_indices.txt`: voxel `i j k` per node, whose slice
+//! order is undocumented (see the cross-checks in [`super::collection`]).
+//!
 //! Points are converted to RAS+ here, once, on import (and back to LPS on export).
 
 use std::fs;
@@ -19,6 +22,7 @@ use crate::core::geometry::lps_to_ras;
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnnotationPaths {
     pub lymph_nodes: PathBuf,
+    pub indices: PathBuf,
     pub sizes: PathBuf,
     pub positive_candidates: PathBuf,
     pub negative_candidates: PathBuf,
@@ -28,6 +32,7 @@ impl AnnotationPaths {
     pub fn new(dir: &Path, patient: &str) -> Self {
         Self {
             lymph_nodes: dir.join(format!("{patient}_lymphnodes_physicalPoints.txt")),
+            indices: dir.join(format!("{patient}_lymphnodes_indices.txt")),
             sizes: dir.join(format!("{patient}_lymphnodes_sizes.txt")),
             positive_candidates: dir.join(format!("{patient}_posCADe_physicalPoints.txt")),
             negative_candidates: dir.join(format!("{patient}_negCADe_physicalPoints.txt")),
@@ -75,6 +80,22 @@ pub fn read_points_lps(path: &Path) -> Result<Vec<DVec3>, StudyError> {
         points.push(lps_to_ras(DVec3::new(v[0], v[1], v[2])));
     }
     Ok(points)
+}
+
+/// Reads an indices file: voxel `i j k` per line (as written, not converted).
+pub fn read_indices(path: &Path) -> Result<Vec<DVec3>, StudyError> {
+    let text = read_text(path)?;
+    let mut indices = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(f) = fields(line) else { continue };
+        let v = parse_numbers(path, i + 1, &f)?;
+        if v.len() != 3 {
+            let detail = format!("expected 3 numbers (voxel i j k), found {}", v.len());
+            return Err(StudyError::Parse { path: path.into(), line: i + 1, detail });
+        }
+        indices.push(DVec3::new(v[0], v[1], v[2]));
+    }
+    Ok(indices)
 }
 
 /// Reads a sizes file: per line a diameter (mm) and optionally a second axis.
