@@ -62,6 +62,8 @@ impl BankManifest {
                 id: p.id.clone(),
                 region: p.region.clone(),
                 volume_path: PathBuf::new(),
+                series: None,
+                mask_path: None,
                 lesions: p.lesions.clone(),
                 candidates: p.candidates.clone(),
             })
