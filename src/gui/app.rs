@@ -119,7 +119,7 @@ impl CadetApp {
             None => {
                 let sample = crate::cli::sample_data_dir();
                 app.open_study(sample.join("synthetic"), false);
-                app.open_volume(sample.join("chest_cta_mediastinum.nii.gz"), None);
+                app.open_volume(sample.join("chest_cta_mediastinum.nii.gz"), None, None);
             }
         }
         app
