@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::plan::Sweep;
-use crate::core::train::{RunDir, RunSummary};
+use crate::core::train::{RunDir, RunState};
 
 /// What a run directory alone tells.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,18 +29,9 @@ pub struct RunStatus {
     pub best_val_loss: Option<f64>,
 }
 
-/// The last `failed:`, `finished:` or `resumed` line of `train.log` decides between a failure
-/// and a run that went on after one.
-fn logged_failure(dir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(dir.join("train.log")).ok()?;
-    let last = text
-        .lines()
-        .rev()
-        .find(|l| l.starts_with("failed:") || l.starts_with("finished:") || l.starts_with("resumed"))?;
-    last.strip_prefix("failed:").map(|m| m.trim().to_string())
-}
-
-/// Reads a run directory (it may not exist yet).
+/// Reads a run directory (it may not exist yet); its state is the run's own
+/// ([`RunState`], as the workbench's runs browser reads it), whether it is still being
+/// written being left to the scheduler.
 pub fn read_run_dir(dir: &Path) -> RunStatus {
     let Ok(run) = RunDir::open(dir) else {
         return RunStatus { state: DirState::Missing, epochs_completed: 0, best_val_loss: None };
@@ -48,13 +39,12 @@ pub fn read_run_dir(dir: &Path) -> RunStatus {
     let epochs = run.epoch_metrics().unwrap_or_default();
     let best_val_loss =
         epochs.iter().map(|e| e.val_loss).fold(None, |b: Option<f64>, v| Some(b.map_or(v, |b| b.min(v))));
-    let summary: Option<RunSummary> = run.read_summary().ok();
-    let failure = logged_failure(dir);
-    let state = match (summary, failure) {
-        (_, Some(reason)) => DirState::Failed(reason),
-        (Some(s), None) if s.stopped_by_user => DirState::Stopped,
-        (Some(_), None) => DirState::Finished,
-        (None, None) => DirState::Started,
+    let planned = run.read_config().map_or(0, |c| c.epochs);
+    let state = match RunState::of(&run, planned) {
+        RunState::Finished(_) => DirState::Finished,
+        RunState::Stopped(_) => DirState::Stopped,
+        RunState::Failed(reason) => DirState::Failed(reason),
+        RunState::Active { .. } | RunState::Interrupted { .. } => DirState::Started,
     };
     RunStatus { state, epochs_completed: epochs.len(), best_val_loss }
 }
@@ -193,14 +183,5 @@ mod tests {
         let logged = combine(status(DirState::Failed("no positives".into())), Some(&task("COMPLETED")));
         assert_eq!(logged, SweepRunState::Failed("no positives".into()));
         assert!(!SweepRunState::Finished.needs_submission());
-    }
-
-    #[test]
-    fn a_failure_then_a_resume_is_not_a_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("train.log"), "training\nfailed: disk full\nresumed after epoch 1\n").unwrap();
-        assert_eq!(logged_failure(dir.path()), None);
-        std::fs::write(dir.path().join("train.log"), "training\nfailed: disk full\n").unwrap();
-        assert_eq!(logged_failure(dir.path()).as_deref(), Some("disk full"));
     }
 }

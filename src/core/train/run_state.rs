@@ -40,7 +40,8 @@ impl RunState {
     }
 
     /// The state from the log's text, the summary (if any), the epochs of the last checkpoint
-    /// and how long ago the run's files last changed. The log's last lifecycle line decides
+    /// and how long ago the run's files last changed. The log's last lifecycle line (start,
+    /// resume, failure, end) decides
     /// (a resumed run that then failed is failed, whatever an earlier stop's summary says).
     pub fn from_parts(
         log: &str,
@@ -49,10 +50,8 @@ impl RunState {
         since_change: Option<Duration>,
         epochs: usize,
     ) -> RunState {
-        let last = log
-            .lines()
-            .rev()
-            .find(|l| l.starts_with("failed: ") || l.starts_with("finished: ") || l.starts_with("training "));
+        let lifecycle = ["failed: ", "finished: ", "training ", "resumed after"];
+        let last = log.lines().rev().find(|l| lifecycle.iter().any(|p| l.starts_with(p)));
         match (last, summary) {
             (Some(line), _) if line.starts_with("failed: ") => RunState::Failed(line["failed: ".len()..].to_string()),
             (Some(line), Some(s)) if line.starts_with("finished: ") => {
@@ -142,6 +141,11 @@ mod tests {
         assert_eq!(failed.describe(), "failed: the loss became NaN");
         assert!(!failed.resumable());
         // a failure before training started (no volume, no positives) is a failure too
+        // a failure followed by a resume is no longer a failure
+        let resumed = RunState::from_parts("training\nfailed: disk full\nresumed after epoch 1\n", None, 1, OLD, 3);
+        assert_eq!(resumed, RunState::Interrupted { epochs_completed: 1 });
+        let failed = RunState::from_parts("training\nfailed: disk full\n", None, 1, OLD, 3);
+        assert_eq!(failed, RunState::Failed("disk full".into()));
         let early = RunState::from_parts("failed: fold 1: the test set has no patients\n", None, 0, OLD, 3);
         assert_eq!(early, RunState::Failed("fold 1: the test set has no patients".into()));
     }
