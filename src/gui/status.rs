@@ -45,11 +45,16 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &CadetApp) {
                 VolumeSource::Dicom(info) => format!(", DICOM series {}", info.summary.line()),
                 VolumeSource::Nifti(_) => String::new(),
             };
-            ui.label(format!(
+            let text = format!(
                 "{} ({}{series})",
                 open.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
                 volume.affine().orientation()
-            ));
+            );
+            // leave room for the renderer and job labels on the right; the full text on hover
+            let room = (ui.available_width() - 260.0).max(80.0);
+            ui.allocate_ui(egui::vec2(room, ui.available_height()), |ui| {
+                ui.add(egui::Label::new(text.as_str()).truncate()).on_hover_text(text.as_str());
+            });
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(match app.renderer {
