@@ -13,6 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::sweep_task::{CollectArgs, print_status, run_cancel, run_collect, run_task, scheduler_tasks};
 use super::train::RunArgs;
 use crate::core::models::ModelKind;
+use crate::core::study::Region;
 use crate::core::sweep::slurm::{self, SlurmOptions};
 use crate::core::sweep::{Grid, LocalEvent, Sweep, SweepRunState, SweepTask, run_local, sweep_status};
 use crate::core::train::Regime;
@@ -68,9 +69,13 @@ pub struct LaunchArgs {
     /// Regimes of the grid: ri,tl,imnet
     #[arg(long, value_enum, value_delimiter = ',')]
     pub regimes: Vec<Regime>,
-    /// Regions the report gives columns for: MED,ABD (training pools the study's regions).
+    /// Regions the report gives columns for: MED,ABD (training pools them unless --per-region).
     #[arg(long, value_delimiter = ',')]
     pub regions: Vec<String>,
+    /// Train each of --regions on its own (one network per region and fold, as the paper's
+    /// Table II) instead of one network on the pooled regions.
+    #[arg(long, requires = "regions")]
+    pub per_region: bool,
     #[arg(long, value_enum, default_value_t = TaskArg::Ln)]
     pub task: TaskArg,
     /// Pretrained weights of one model: MODEL=FILE (repeat per model; --weights is for all).
@@ -87,6 +92,10 @@ pub struct LaunchArgs {
     /// Wait for every run to end, then collect the report.
     #[arg(long)]
     pub wait: bool,
+    /// With --wait: give up waiting after this many minutes (the runs go on; `cadet sweep
+    /// status` follows them and `cadet sweep collect` reports them later).
+    #[arg(long, requires = "wait")]
+    pub wait_minutes: Option<f64>,
     #[arg(long)]
     pub partition: Option<String>,
     /// Slurm time limit per run (e.g. 12:00:00).
@@ -157,13 +166,17 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
                 } else {
                     args.regimes.clone()
                 },
-                regions: args.regions.iter().map(|r| r.trim().to_uppercase()).collect(),
+                regions: args.regions.iter().map(|r| Region::parse(r).code().to_string()).collect(),
+                per_region: args.per_region,
                 weights,
                 sample_size: args.run.size,
                 base: run.config()?,
             }
         }
     };
+    if grid.per_region && grid.regions.is_empty() {
+        bail!("per-region training needs the regions to train: --regions MED,ABD (or `regions` in the grid file)");
+    }
     grid.base.study = absolute(&grid.base.study)?;
     if let Some(w) = &grid.base.weights {
         grid.base.weights = Some(absolute(w)?);
@@ -224,14 +237,24 @@ fn launch(args: &LaunchArgs) -> anyhow::Result<()> {
         }
     }
     if args.wait {
-        wait_for_runs(&sweep)?;
+        let limit = args.wait_minutes.map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0));
+        if !wait_for_runs(&sweep, limit)? {
+            bail!(
+                "gave up waiting after {} minutes; the runs go on: `cadet sweep status {d}` follows them and \
+                 `cadet sweep collect {d}` reports them when they end",
+                args.wait_minutes.unwrap_or(0.0),
+                d = dir.display()
+            );
+        }
         run_collect(&CollectArgs { dir, eval: args.eval.clone() })?;
     }
     Ok(())
 }
 
-/// Polls the scheduler and the run directories until no run is queued or running.
-fn wait_for_runs(sweep: &Sweep) -> anyhow::Result<()> {
+/// Polls the scheduler and the run directories until no run is queued or running (true), or
+/// until `limit` has passed (false).
+fn wait_for_runs(sweep: &Sweep, limit: Option<Duration>) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
     let mut last = String::new();
     loop {
         let rows = sweep_status(sweep, &scheduler_tasks(sweep)?);
@@ -242,7 +265,10 @@ fn wait_for_runs(sweep: &Sweep) -> anyhow::Result<()> {
             last = line;
         }
         if active == 0 {
-            return Ok(());
+            return Ok(true);
+        }
+        if limit.is_some_and(|l| started.elapsed() >= l) {
+            return Ok(false);
         }
         std::thread::sleep(Duration::from_secs(2));
     }

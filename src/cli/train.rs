@@ -34,6 +34,9 @@ pub struct RunArgs {
     pub partial_weights: bool,
     #[arg(long)]
     pub folds: Option<usize>,
+    /// Train and test on one region's patients only (MED, ABD); by default every patient.
+    #[arg(long)]
+    pub region: Option<String>,
     #[arg(long)]
     pub epochs: Option<usize>,
     #[arg(long)]
@@ -135,6 +138,9 @@ impl RunArgs {
         );
         if self.weights.is_some() {
             c.weights = self.weights.clone();
+        }
+        if let Some(r) = &self.region {
+            c.region = Some(crate::core::study::Region::parse(r).code().to_string());
         }
         if self.partial_weights {
             c.partial_weights = true;

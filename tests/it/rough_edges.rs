@@ -99,3 +99,35 @@ fn bad_sizes_are_refused_with_a_message() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("--scale must be 1 to 32"), "checked before anything is read: {}", stderr(&o));
 }
+
+#[test]
+fn a_region_run_trains_validates_and_tests_on_that_regions_patients_only() {
+    let work = tempfile::tempdir().unwrap();
+    let study = sample_study();
+    let train = |region: &str| {
+        Command::new(env!("CARGO_BIN_EXE_cadet"))
+            .args(["train", "--study", study.to_str().unwrap(), "--model", "cifarnet", "--epochs", "1"])
+            .args(["--batch", "64", "--views-per-candidate", "1", "--val-views", "1", "--device", "cpu"])
+            .args(["--folds", "3", "--fold", "2", "--region", region, "--name", "abd"])
+            .args(["--runs-dir", work.path().to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let o = train("abdominal");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let run = work.path().join("abd");
+    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(config.lines().any(|l| l == "region = \"ABD\""), "{config}");
+    let split: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("split.json")).unwrap()).unwrap();
+    let mut names: Vec<&str> = ["train", "val", "test"]
+        .iter()
+        .flat_map(|set| split[set].as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
+        .collect();
+    // the sample study's three ABD patients in three folds: one each to test, validate, train
+    assert_eq!(["train", "val", "test"].map(|set| split[set].as_array().unwrap().len()), [1, 1, 1]);
+    names.sort_unstable();
+    assert_eq!(names, ["ABD_SYNTH_002", "ABD_SYNTH_004", "ABD_SYNTH_006"]);
+    let o = train("NECK");
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no patient of region NECK (the study's regions: ABD, MED)"), "{}", stderr(&o));
+}

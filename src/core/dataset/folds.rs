@@ -99,6 +99,37 @@ pub fn split_patients(
     Ok(Split { train, val, test })
 }
 
+/// As [`split_patients`], among the patients of one region only (`None`: every patient), for
+/// training a region on its own; the indices still point into `study.patients`.
+pub fn split_region(
+    study: &Study,
+    region: Option<&str>,
+    folds: usize,
+    fold: usize,
+    val_fraction: f64,
+    seed: u64,
+) -> Result<Split, DatasetError> {
+    let Some(code) = region else { return split_patients(study, folds, fold, val_fraction, seed) };
+    let wanted = Region::parse(code);
+    let members: Vec<usize> = (0..study.patients.len()).filter(|&i| study.patients[i].region == wanted).collect();
+    if members.is_empty() {
+        let mut present: Vec<&str> = study.patients.iter().map(|p| p.region.code()).collect();
+        present.sort_unstable();
+        present.dedup();
+        return Err(DatasetError::Invalid(format!(
+            "{}: no patient of region {} (the study's regions: {})",
+            study.root.display(),
+            wanted.code(),
+            present.join(", ")
+        )));
+    }
+    let sub =
+        Study { root: study.root.clone(), patients: members.iter().map(|&i| study.patients[i].clone()).collect() };
+    let split = split_patients(&sub, folds, fold, val_fraction, seed)?;
+    let back = |set: Vec<usize>| set.into_iter().map(|i| members[i]).collect();
+    Ok(Split { train: back(split.train), val: back(split.val), test: back(split.test) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +193,25 @@ mod tests {
         let message = short.to_string();
         assert!(message.contains("3 patients in 2 folds put 2 in the test fold and leave 1"), "{message}");
         assert!(message.contains("at least 2"), "{message}");
+    }
+
+    #[test]
+    fn a_region_split_holds_only_that_region_and_tests_each_of_its_patients_once() {
+        let s = study(&["MED", "ABD", "MED", "ABD", "MED", "ABD", "MED", "ABD"]);
+        let med: Vec<usize> = vec![0, 2, 4, 6];
+        let mut tested = Vec::new();
+        for fold in 1..=2 {
+            let split = split_region(&s, Some("med"), 2, fold, 0.2, 3).unwrap();
+            let mut all: Vec<usize> = split.train.iter().chain(&split.val).chain(&split.test).copied().collect();
+            all.sort_unstable();
+            assert_eq!(all, med, "fold {fold}: every MED patient once, no ABD patient");
+            assert_eq!((split.test.len(), split.val.len(), split.train.len()), (2, 1, 1));
+            tested.extend(split.test);
+        }
+        tested.sort_unstable();
+        assert_eq!(tested, med);
+        assert_eq!(split_region(&s, None, 2, 1, 0.2, 3).unwrap(), split_patients(&s, 2, 1, 0.2, 3).unwrap());
+        let missing = split_region(&s, Some("NECK"), 2, 1, 0.2, 3).unwrap_err().to_string();
+        assert!(missing.contains("no patient of region NECK (the study's regions: ABD, MED)"), "{missing}");
     }
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use bank::{bank_slot, render_bank_batch};
-pub use folds::{Split, assign_folds, split_patients};
+pub use folds::{Split, assign_folds, split_patients, split_region};
 pub use loader::Prefetcher;
 pub use pipeline::{Batch, IMAGENET_MEAN, IMAGENET_STD, Normalization, Purpose, ViewPipeline};
 pub use plan::{Prior, Sample, candidate_stream, epoch_samples, fixed_samples, labelled_candidates};

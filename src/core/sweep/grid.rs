@@ -1,4 +1,5 @@
-//! An experiment grid (models × regimes × folds, reported per region) and its expansion into
+//! An experiment grid (models × regimes × folds, and regions when each region trains on its
+//! own; reported per region) and its expansion into
 //! one training configuration per run, with the combinations that cannot run set aside and
 //! their reasons.
 
@@ -37,10 +38,13 @@ pub struct Grid {
     pub task: SweepTask,
     pub models: Vec<ModelKind>,
     pub regimes: Vec<Regime>,
-    /// Region codes the report gives columns for (training pools the regions, as the study
-    /// holds them).
+    /// Region codes the report gives columns for.
     #[serde(default)]
     pub regions: Vec<String>,
+    /// Train every region of `regions` on its own (the paper's Table II: one network per
+    /// region and fold) instead of one network on the pooled regions.
+    #[serde(default)]
+    pub per_region: bool,
     /// Pretrained weights per model name, for the `tl` and `imnet` regimes.
     #[serde(default)]
     pub weights: BTreeMap<String, PathBuf>,
@@ -80,8 +84,15 @@ pub fn configuration_name(config: &TrainConfig) -> String {
 }
 
 impl Grid {
-    /// Every run of the grid, in order (model, regime, fold), with its run directory under
-    /// `runs_dir`; invalid combinations are skipped once per configuration, with the reason.
+    /// The regions trained on their own (`None`: the pooled study).
+    fn trained_regions(&self) -> Vec<Option<String>> {
+        if self.per_region { self.regions.iter().cloned().map(Some).collect() } else { vec![None] }
+    }
+
+    /// Every run of the grid, in order (model, regime, region, fold), with its run directory
+    /// under `runs_dir`; invalid combinations are skipped once per configuration, with the
+    /// reason. A configuration's runs of every region pool into one row of the report (each
+    /// patient is tested once, by its region's network).
     pub fn expand(&self, runs_dir: &Path) -> (Vec<PlannedRun>, Vec<Skipped>) {
         let mut runs = Vec::new();
         let mut skipped = Vec::new();
@@ -103,11 +114,21 @@ impl Grid {
                     skipped.push(Skipped { configuration, reason });
                     continue;
                 }
-                for fold in 1..=c.folds {
-                    let mut run = c.clone();
-                    run.fold = fold;
-                    run.name = format!("{configuration}-f{fold}");
-                    runs.push(PlannedRun { name: run.name.clone(), configuration: configuration.clone(), config: run });
+                for region in self.trained_regions() {
+                    for fold in 1..=c.folds {
+                        let mut run = c.clone();
+                        run.fold = fold;
+                        run.name = match &region {
+                            Some(r) => format!("{configuration}-{}-f{fold}", r.to_lowercase()),
+                            None => format!("{configuration}-f{fold}"),
+                        };
+                        run.region = region.clone();
+                        runs.push(PlannedRun {
+                            name: run.name.clone(),
+                            configuration: configuration.clone(),
+                            config: run,
+                        });
+                    }
                 }
             }
         }
@@ -125,6 +146,7 @@ mod tests {
             models: vec![ModelKind::Cifarnet, ModelKind::AlexnetL],
             regimes: vec![Regime::Ri, Regime::Tl, Regime::Imnet],
             regions: vec!["MED".into(), "ABD".into()],
+            per_region: false,
             weights: BTreeMap::from([("alexnet-l".to_string(), PathBuf::from("alexnet.pth"))]),
             sample_size: None,
             base: TrainConfig::paper_defaults(Path::new("study"), ModelKind::Cifarnet),
@@ -153,5 +175,31 @@ mod tests {
         let g = grid();
         let text = toml::to_string(&g).unwrap();
         assert_eq!(toml::from_str::<Grid>(&text).unwrap(), g);
+    }
+
+    #[test]
+    fn per_region_training_gives_each_region_its_own_folds() {
+        let mut g = grid();
+        g.models = vec![ModelKind::Cifarnet];
+        g.regimes = vec![Regime::Ri];
+        g.per_region = true;
+        let (runs, _) = g.expand(Path::new("R/runs"));
+        let names: Vec<&str> = runs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "cifarnet-ri-med-f1",
+                "cifarnet-ri-med-f2",
+                "cifarnet-ri-med-f3",
+                "cifarnet-ri-abd-f1",
+                "cifarnet-ri-abd-f2",
+                "cifarnet-ri-abd-f3"
+            ]
+        );
+        assert!(runs.iter().all(|r| r.configuration == "cifarnet-ri"), "one report row for both regions");
+        assert_eq!(runs[4].config.region.as_deref(), Some("ABD"));
+        assert_eq!(runs[4].config.fold, 2);
+        g.per_region = false;
+        assert!(g.expand(Path::new("R/runs")).0.iter().all(|r| r.config.region.is_none()), "pooled by default");
     }
 }

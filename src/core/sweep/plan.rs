@@ -138,6 +138,7 @@ mod tests {
             models: vec![ModelKind::Cifarnet],
             regimes: vec![Regime::Ri],
             regions: vec![],
+            per_region: false,
             weights: BTreeMap::new(),
             sample_size: None,
             base,

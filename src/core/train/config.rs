@@ -65,6 +65,10 @@ pub struct TrainConfig {
     pub folds: usize,
     /// The test fold, 1-based.
     pub fold: usize,
+    /// Train, validate and test on the patients of this region only ("MED", "ABD"); unset,
+    /// on every patient of the study.
+    #[serde(default)]
+    pub region: Option<String>,
     /// Fraction of the training patients kept for validation (early stopping).
     pub val_fraction: f64,
     pub epochs: usize,
@@ -115,6 +119,7 @@ impl TrainConfig {
             classes: 2,
             folds: 3,
             fold: 1,
+            region: None,
             val_fraction: 0.2,
             epochs: 30,
             batch: 50,

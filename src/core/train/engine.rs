@@ -21,7 +21,7 @@ use super::run_dir::{Progress, RunDir, SplitRecord};
 use super::sgd::{Sgd, SgdConfig};
 use super::views::open_views;
 use crate::core::dataset::{
-    Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_patients,
+    Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_region,
 };
 use crate::core::models::Net;
 use crate::core::study::Study;
@@ -245,8 +245,9 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
     let Job { config, run, resume } = job;
     let started = Instant::now();
     let (study, bank) = open_views(&config, &run)?;
-    let split = split_patients(&study, config.folds, config.fold, config.val_fraction, config.seed)
-        .map_err(|e| e.to_string())?;
+    let split =
+        split_region(&study, config.region.as_deref(), config.folds, config.fold, config.val_fraction, config.seed)
+            .map_err(|e| e.to_string())?;
     check_positives(&study, &split, config.fold)?;
     let record = SplitRecord {
         train: names(&study, &split.train),

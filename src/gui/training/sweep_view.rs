@@ -1,19 +1,21 @@
 //! The sweep viewer in the Training tab's runs browser: open a sweep folder (local or on a
 //! mounted cluster file system), see its runs with their state in a grid, tick runs to overlay
-//! their live curves, and read the report once collected; or run the form's folds as a local
-//! sweep. The folder (and `squeue`) is read on a
-//! background thread every few seconds; the UI only drains the result.
+//! their live curves, and read the report once collected; run the form's folds as a local
+//! sweep; cancel a sweep's Slurm job arrays and local tasks. The folder (and `squeue`) is read,
+//! and cancelling done, on background threads; the UI only drains the results.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
 
 use super::TrainingPanel;
-use crate::core::sweep::{Grid, SweepSnapshot, plan_and_run_local, read_snapshot};
+use crate::core::sweep::{
+    Cancelled, Grid, Sweep, SweepRunState, SweepSnapshot, cancel_sweep, plan_and_run_local, read_snapshot,
+};
 use crate::core::train::TrainConfig;
 
 /// How often an open sweep is read again.
@@ -26,6 +28,8 @@ pub struct SweepView {
     pub dir: Option<PathBuf>,
     pub snapshot: Option<SweepSnapshot>,
     pub error: Option<String>,
+    /// What the last cancel did.
+    pub notice: Option<String>,
     /// Run directories whose curves are overlaid.
     pub selected: Vec<PathBuf>,
     /// The cadet executable the sweep's tasks run (unset: this one).
@@ -34,6 +38,9 @@ pub struct SweepView {
     last_poll: Option<Instant>,
     /// A local sweep started here, while it runs: the failed run indices at the end.
     running: Option<Receiver<Result<Vec<usize>, String>>>,
+    /// Tells the local sweep started here to start no more runs.
+    stop_local: Option<Arc<AtomicBool>>,
+    cancelling: Option<Receiver<Result<Cancelled, String>>>,
 }
 
 impl SweepView {
@@ -41,6 +48,7 @@ impl SweepView {
         self.dir = Some(dir);
         self.snapshot = None;
         self.error = None;
+        self.notice = None;
         self.selected.clear();
         self.last_poll = None;
     }
@@ -69,6 +77,38 @@ impl SweepView {
         self.running.is_some()
     }
 
+    /// Whether the open sweep has runs queued or running (or a local sweep runs from here).
+    pub fn is_active(&self) -> bool {
+        self.is_running()
+            || self.snapshot.as_ref().is_some_and(|s| {
+                s.rows.iter().any(|r| matches!(r.state, SweepRunState::Queued | SweepRunState::Running))
+            })
+    }
+
+    /// Cancels the open sweep on a background thread: the local sweep started here starts no
+    /// more runs, its Slurm job arrays are cancelled and its local tasks ended.
+    pub fn cancel(&mut self, ctx: &egui::Context) {
+        let Some(dir) = self.dir.clone() else { return };
+        if let Some(stop) = &self.stop_local {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let (sender, receiver) = sync_channel(1);
+        let waker = ctx.clone();
+        let spawned = std::thread::Builder::new().name("cadet-sweep-cancel".into()).spawn(move || {
+            let result = Sweep::load(&dir).and_then(|s| cancel_sweep(&s)).map_err(|e| e.to_string());
+            let _ = sender.send(result);
+            waker.request_repaint();
+        });
+        match spawned {
+            Ok(_) => self.cancelling = Some(receiver),
+            Err(e) => self.error = Some(format!("cannot cancel the sweep: {e}")),
+        }
+    }
+
+    pub fn is_cancelling(&self) -> bool {
+        self.cancelling.is_some()
+    }
+
     /// Runs every fold of `form` as a local sweep in the folder typed, one process at a time,
     /// on a background thread, and opens the folder.
     fn start_local(&mut self, form: &TrainConfig, ctx: &egui::Context) {
@@ -85,6 +125,7 @@ impl SweepView {
             models: vec![form.model],
             regimes: vec![form.regime],
             regions: Vec::new(),
+            per_region: false,
             weights: Default::default(),
             sample_size: Some(form.sample_size),
             base: form.clone(),
@@ -92,9 +133,10 @@ impl SweepView {
         let (sender, receiver) = sync_channel(1);
         let waker = ctx.clone();
         let target = dir.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        self.stop_local = Some(stop.clone());
         let spawned = std::thread::Builder::new().name("cadet-sweep-local".into()).spawn(move || {
-            let cancel = Arc::new(AtomicBool::new(false));
-            let _ = sender.send(plan_and_run_local(&target, grid, &exe, 1, cancel).map_err(|e| e.to_string()));
+            let _ = sender.send(plan_and_run_local(&target, grid, &exe, 1, stop).map_err(|e| e.to_string()));
             waker.request_repaint();
         });
         match spawned {
@@ -142,10 +184,28 @@ pub fn sweep_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel) {
         let form = panel.form.clone();
         panel.sweep.start_local(&form, ui.ctx());
     }
+    let can_cancel = panel.sweep.dir.is_some() && panel.sweep.is_active() && !panel.sweep.is_cancelling();
+    if ui
+        .add_enabled(can_cancel, egui::Button::new("Cancel sweep"))
+        .on_hover_text("scancel its Slurm job arrays and end its local tasks (they resume when run again)")
+        .clicked()
+    {
+        panel.sweep.cancel(ui.ctx());
+    }
+    if let Some(done) = panel.sweep.cancelling.as_ref().and_then(|r| r.try_recv().ok()) {
+        panel.sweep.cancelling = None;
+        panel.sweep.last_poll = None;
+        match done {
+            Ok(c) => panel.sweep.notice = Some(c.describe()),
+            Err(e) => panel.sweep.error = Some(e),
+        }
+    }
     if let Some(done) = panel.sweep.running.as_ref().and_then(|r| r.try_recv().ok()) {
         panel.sweep.running = None;
         panel.sweep.last_poll = None;
+        let stopped = panel.sweep.stop_local.take().is_some_and(|s| s.load(Ordering::Relaxed));
         match done {
+            Ok(_) if stopped => panel.sweep.notice = Some("the local sweep was cancelled".into()),
             Ok(failed) if failed.is_empty() => {}
             Ok(failed) => panel.sweep.error = Some(format!("{} runs failed; see their logs", failed.len())),
             Err(e) => panel.sweep.error = Some(e),
@@ -166,6 +226,9 @@ pub fn sweep_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel) {
     }
     if let Some(e) = &panel.sweep.error {
         ui.colored_label(ui.visuals().warn_fg_color, e);
+    }
+    if let Some(n) = &panel.sweep.notice {
+        ui.label(n);
     }
     let Some(snapshot) = panel.sweep.snapshot.clone() else {
         if panel.sweep.dir.is_some() {
