@@ -10,7 +10,7 @@ use clap::Args;
 use crate::core::eval::ScoreOptions;
 use crate::core::sweep::slurm;
 use crate::core::sweep::{
-    CollectOptions, SchedulerInfo, Sweep, SweepRunState, TaskStart, cancel_local, collect, hostname, local_tasks,
+    CollectOptions, SchedulerInfo, Sweep, SweepRunState, TaskStart, cancel_sweep, collect, hostname, local_tasks,
     prepare_task, sweep_status, task_pid_path, write_report,
 };
 use crate::core::train::{CheckpointKind, DeviceChoice, TrainEvent, train_blocking};
@@ -135,15 +135,8 @@ pub fn print_status(dir: &Path) -> anyhow::Result<()> {
 }
 
 pub fn run_cancel(dir: &Path) -> anyhow::Result<()> {
-    let sweep = Sweep::load(dir)?;
-    if !sweep.job_ids().is_empty() {
-        let jobs = slurm::cancel(&sweep)?;
-        println!("cancelled job arrays {}", jobs.join(", "));
-    }
-    let local = cancel_local(&sweep)?;
-    if !local.is_empty() {
-        println!("ended {} local tasks", local.len());
-    }
+    let cancelled = cancel_sweep(&Sweep::load(dir)?)?;
+    println!("{}", cancelled.describe());
     Ok(())
 }
 

@@ -260,3 +260,45 @@ fn the_forms_folds_run_as_a_local_sweep_from_the_panel() {
     assert_eq!(names, ["cifarnet-ri-f1", "cifarnet-ri-f2"]);
     assert!(runs.join("runs/cifarnet-ri-f2/summary.json").is_file());
 }
+
+#[test]
+fn cancel_sweep_ends_the_running_task_and_starts_no_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let mut h = harness();
+    {
+        let t = &mut h.state_mut().training;
+        t.form.folds = 2;
+        t.form.epochs = 500;
+        t.form.views_per_candidate = 2;
+        t.form.val_views = 1;
+        t.form.device = DeviceChoice::Cpu;
+        t.sweep.exe = Some(env!("CARGO_BIN_EXE_cadet").into());
+        t.sweep.path_text = runs.display().to_string();
+    }
+    h.run_steps(2);
+    assert!(h.get_by_label("Cancel sweep").accesskit_node().is_disabled(), "nothing runs yet");
+    h.get_by_label("Run every fold as a local sweep").click();
+    h.run_steps(2);
+    for _ in 0..3000 {
+        if cadet::core::sweep::task_alive(&runs, 0) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(cadet::core::sweep::task_alive(&runs, 0), "the first fold's task started");
+    h.get_by_label("Cancel sweep").click();
+    for _ in 0..3000 {
+        h.step();
+        if !h.state().training.sweep.is_running() && !h.state().training.sweep.is_cancelling() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let s = &h.state().training.sweep;
+    assert!(!s.is_running(), "the local sweep ended");
+    assert_eq!(s.notice.as_deref(), Some("the local sweep was cancelled"));
+    assert!(!cadet::core::sweep::task_alive(&runs, 0), "its task process was ended");
+    assert!(!runs.join("runs/cifarnet-ri-f1/summary.json").exists(), "500 epochs did not finish");
+    assert!(!runs.join("runs/cifarnet-ri-f2").exists(), "the second fold never started");
+}

@@ -76,21 +76,41 @@ fn check_report(runs: &Path) {
     }
 }
 
+/// The sweep arguments with the study replaced by a view bank of it.
+fn from_bank(mut args: Vec<String>, bank: &Path) -> Vec<String> {
+    let at = args.iter().position(|a| a == "--study").unwrap();
+    args.splice(at..at + 2, ["--bank".to_string(), bank.display().to_string()]);
+    args
+}
+
 #[test]
 fn a_local_sweep_runs_every_fold_and_reports_table_two() {
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("R");
-    let mut args = sweep_args(&runs, 1, "local");
+    // the local sweep trains and scores from a view bank (the Slurm tests from the volumes)
+    let bank = dir.path().join("bank");
+    let study = sample_study();
+    let cache = dir.path().join("cache");
+    run(&["bank", "--study", study.to_str().unwrap(), "--views-per-candidate", "2", "--size", "32"]
+        .into_iter()
+        .map(String::from)
+        .chain(["--out".into(), bank.display().to_string(), "--cache".into(), cache.display().to_string()])
+        .collect::<Vec<_>>());
+    let mut args = from_bank(sweep_args(&runs, 1, "local"), &bank);
     args.extend(["--jobs".into(), "2".into(), "--wait".into()]);
     let out = run(&args);
+    let plan = std::fs::read_to_string(runs.join("sweep.toml")).unwrap();
+    assert!(plan.contains(&format!("bank = {:?}", bank.display().to_string())), "{plan}");
+    let log = std::fs::read_to_string(runs.join("runs/cifarnet-ri-f1/train.log")).unwrap();
+    assert!(log.contains("views from the bank"), "{log}");
     assert!(out.contains("skipped cifarnet-tl: the tl regime needs pretrained weights"), "{out}");
     assert!(out.contains("2 runs planned"), "{out}");
     check_report(&runs);
     let status = run(&["sweep".into(), "status".into(), runs.display().to_string()]);
     assert!(status.contains("2 runs: 2 finished"), "{status}");
     // planning again runs nothing; changing the configuration is refused
-    assert!(run(&sweep_args(&runs, 1, "local")).contains("0 to run"));
-    let refs: Vec<String> = sweep_args(&runs, 2, "local");
+    assert!(run(&from_bank(sweep_args(&runs, 1, "local"), &bank)).contains("0 to run"));
+    let refs: Vec<String> = from_bank(sweep_args(&runs, 2, "local"), &bank);
     let out = cadet(&refs.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!out.status.success());
     assert!(stderr(&out).contains("never reused for another configuration"), "{}", stderr(&out));

@@ -51,3 +51,31 @@ pub enum SweepError {
 pub(crate) fn file_error(path: &std::path::Path, detail: impl ToString) -> SweepError {
     SweepError::File { path: path.to_path_buf(), detail: detail.to_string() }
 }
+
+/// What cancelling a sweep ended.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cancelled {
+    /// The Slurm job arrays cancelled (`scancel`).
+    pub job_arrays: Vec<String>,
+    /// The run indices of the local task processes ended.
+    pub local_tasks: Vec<usize>,
+}
+
+impl Cancelled {
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.job_arrays.is_empty() {
+            parts.push(format!("cancelled job arrays {}", self.job_arrays.join(", ")));
+        }
+        if !self.local_tasks.is_empty() {
+            parts.push(format!("ended {} local tasks", self.local_tasks.len()));
+        }
+        if parts.is_empty() { "nothing was running".into() } else { parts.join("; ") }
+    }
+}
+
+/// Cancels the sweep's Slurm job arrays (when it has any) and ends its local task processes.
+pub fn cancel_sweep(sweep: &Sweep) -> Result<Cancelled, SweepError> {
+    let job_arrays = if sweep.job_ids().is_empty() { Vec::new() } else { slurm::cancel(sweep)? };
+    Ok(Cancelled { job_arrays, local_tasks: cancel_local(sweep)? })
+}
