@@ -190,3 +190,27 @@ fn a_killed_array_task_is_resubmitted_alone_and_resumes_from_its_checkpoint() {
     assert!(run(&["sweep".into(), "status".into(), runs.display().to_string()]).contains("2 runs: 2 finished"));
     check_report(&runs);
 }
+
+#[test]
+fn waiting_gives_up_at_its_limit_and_cancel_ends_the_job_array() {
+    if !slurm_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let mut args = sweep_args(&runs, 500, "slurm");
+    args.extend(["--wait".into(), "--wait-minutes".into(), "0.02".into()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = cadet(&refs);
+    assert!(!out.status.success(), "500 epochs cannot end in 1.2 s");
+    let message = stderr(&out);
+    assert!(message.contains("gave up waiting after 0.02 minutes; the runs go on"), "{message}");
+    assert!(message.contains(&format!("cadet sweep collect {}", runs.display())), "{message}");
+    let job = Sweep::load(&runs).unwrap().job_ids()[0].clone();
+    let cancelled = run(&["sweep".into(), "cancel".into(), runs.display().to_string()]);
+    assert!(cancelled.contains(&format!("cancelled job arrays {job}")), "{cancelled}");
+    wait_until("the array to leave the queue", Duration::from_secs(60), || {
+        let status = run(&["sweep".into(), "status".into(), runs.display().to_string()]);
+        status.contains("0 finished, 0 running, 0 queued")
+    });
+}
