@@ -3,6 +3,7 @@
 
 mod bank;
 mod cache;
+mod choice;
 mod convert;
 mod crop;
 mod eval;

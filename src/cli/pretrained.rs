@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use super::choice::choice;
 use crate::core::models::ModelKind;
 use crate::core::models::imagenet::predict;
 use crate::core::models::pretrained::{LoadOptions, load_weights};
@@ -25,7 +26,7 @@ pub enum PretrainedCommand {
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    #[arg(long, value_enum, default_value_t = ModelKind::EfficientnetLite0)]
+    #[arg(long, value_parser = choice::<ModelKind>(), default_value_t = ModelKind::EfficientnetLite0)]
     pub model: ModelKind,
     /// ImageNet weights (.pth, .pt, .safetensors or .bpk) with the 1000-class head.
     #[arg(long)]
@@ -38,7 +39,7 @@ pub struct PredictArgs {
     /// Print a JSON list of {index, name, probability}.
     #[arg(long)]
     pub json: bool,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    #[arg(long, value_parser = choice::<DeviceChoice>(), default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }
 

@@ -9,6 +9,7 @@ use burn::prelude::*;
 use clap::Args;
 use glam::DVec3;
 
+use super::choice::choice;
 use super::sample::write_npy;
 use crate::core::eval::load_run_model;
 use crate::core::raster::RgbaImage;
@@ -23,9 +24,9 @@ pub struct FiltersArgs {
     /// A run directory.
     #[arg(long)]
     pub run: PathBuf,
-    #[arg(long, value_enum, default_value_t = CheckpointKind::Best)]
+    #[arg(long, value_parser = choice::<CheckpointKind>(), default_value_t = CheckpointKind::Best)]
     pub checkpoint: CheckpointKind,
-    #[arg(long, value_enum, default_value_t = Normalization::PerFilter)]
+    #[arg(long, value_parser = choice::<Normalization>(), default_value_t = Normalization::PerFilter)]
     pub normalization: Normalization,
     /// Pixels per filter weight.
     #[arg(long, default_value_t = 8)]
@@ -50,7 +51,7 @@ pub fn run_filters(args: &FiltersArgs) -> anyhow::Result<()> {
 pub struct DeconvArgs {
     #[arg(long)]
     pub run: PathBuf,
-    #[arg(long, value_enum, default_value_t = CheckpointKind::Best)]
+    #[arg(long, value_parser = choice::<CheckpointKind>(), default_value_t = CheckpointKind::Best)]
     pub checkpoint: CheckpointKind,
     /// The volume to sample the view from: a NIfTI file or a folder holding a DICOM series.
     #[arg(long)]

@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod choice;
 pub mod dataset;
 pub mod dicom;
 pub mod eval;

@@ -84,7 +84,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
                 if ui.selectable_label(v.maximized.is_none(), "All three views").clicked() {
                     v.maximized = None;
                 }
-                for p in Plane::ALL {
+                for &p in Plane::ALL {
                     if ui.selectable_label(v.maximized == Some(p), p.label()).clicked() {
                         v.maximized = Some(p);
                     }

@@ -9,13 +9,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::plan::{Sample, candidate_stream};
+use crate::core::choice::named_choice;
 use crate::core::sampling::{ViewProtocol, ViewSampler, ViewSpec, resize_bilinear};
 use crate::core::seed::{mix_seed, rng_for, stream};
 use crate::core::study::Study;
 use crate::core::window::Window;
 
 /// Input normalisation after windowing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalization {
     /// Per-channel ImageNet mean and standard deviation (what pretrained weights expect).
@@ -23,6 +24,8 @@ pub enum Normalization {
     /// The windowed [0, 1] values as they are.
     None,
 }
+
+named_choice!(Normalization, "input normalisation", { Imagenet => "imagenet", None => "none" });
 
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];

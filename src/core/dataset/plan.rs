@@ -5,11 +5,12 @@
 use rand::seq::{IndexedRandom, SliceRandom};
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::named_choice;
 use crate::core::seed::{mix_seed, rng_for, stream};
 use crate::core::study::Study;
 
 /// Class prior of the training set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Prior {
     /// About as many negatives as positives, re-drawn every epoch.
@@ -17,6 +18,8 @@ pub enum Prior {
     /// Every candidate (the natural, biased prior).
     Biased,
 }
+
+named_choice!(Prior, "prior", { Equal => "equal", Biased => "biased" });
 
 /// One view of one candidate: `view` numbers the candidate's views in a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ mod params;
 pub mod pretrained;
 mod vgg;
 
+use crate::core::choice::named_choice;
 use crate::core::seed::with_backend_rng;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ pub use params::{ParamInfo, ParamPath, count_trainable, list_params};
 pub use vgg::Vgg16;
 
 /// Which network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
     Cifarnet,
@@ -40,36 +41,18 @@ pub enum ModelKind {
     EfficientnetLite0,
 }
 
+named_choice!(ModelKind, "model", {
+    Cifarnet => "cifarnet",
+    AlexnetH => "alexnet-h",
+    AlexnetL => "alexnet-l",
+    GooglenetH => "googlenet-h",
+    GooglenetL => "googlenet-l",
+    Vgg16 => "vgg16",
+    Overfeat => "overfeat",
+    EfficientnetLite0 => "efficientnet-lite0",
+});
+
 impl ModelKind {
-    pub const ALL: [ModelKind; 8] = [
-        ModelKind::Cifarnet,
-        ModelKind::AlexnetH,
-        ModelKind::AlexnetL,
-        ModelKind::GooglenetH,
-        ModelKind::GooglenetL,
-        ModelKind::Vgg16,
-        ModelKind::Overfeat,
-        ModelKind::EfficientnetLite0,
-    ];
-
-    /// The name used on the command line and in run configs.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Cifarnet => "cifarnet",
-            ModelKind::AlexnetH => "alexnet-h",
-            ModelKind::AlexnetL => "alexnet-l",
-            ModelKind::GooglenetH => "googlenet-h",
-            ModelKind::GooglenetL => "googlenet-l",
-            ModelKind::Vgg16 => "vgg16",
-            ModelKind::Overfeat => "overfeat",
-            ModelKind::EfficientnetLite0 => "efficientnet-lite0",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-
     /// The square input the network consumes (pixels).
     pub fn input_size(self) -> usize {
         match self {
@@ -159,12 +142,6 @@ impl ModelKind {
             ModelKind::AlexnetH | ModelKind::AlexnetL | ModelKind::Vgg16 | ModelKind::Overfeat => "fc8.",
             ModelKind::GooglenetH | ModelKind::GooglenetL | ModelKind::EfficientnetLite0 => "fc.",
         }
-    }
-}
-
-impl std::fmt::Display for ModelKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 

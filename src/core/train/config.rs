@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::named_choice;
 use crate::core::dataset::{Normalization, Prior, ViewPipeline};
 use crate::core::models::ModelKind;
 use crate::core::sampling::{Interpolation, ViewProtocol};
 use crate::core::window::{Window, WindowPreset};
 
 /// How the network's weights start and which of them train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Regime {
     /// Random initialisation; every layer trains.
@@ -23,18 +24,10 @@ pub enum Regime {
     Imnet,
 }
 
-impl Regime {
-    pub fn name(self) -> &'static str {
-        match self {
-            Regime::Ri => "ri",
-            Regime::Tl => "tl",
-            Regime::Imnet => "imnet",
-        }
-    }
-}
+named_choice!(Regime, "regime", { Ri => "ri", Tl => "tl", Imnet => "imnet" });
 
 /// Where training runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceChoice {
     /// The GPU when one exists, otherwise the CPU.
@@ -44,6 +37,8 @@ pub enum DeviceChoice {
     /// The CPU (burn's flex backend).
     Cpu,
 }
+
+named_choice!(DeviceChoice, "device", { Auto => "auto", Gpu => "gpu", Cpu => "cpu" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,10 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::named_choice;
 use crate::core::raster::RgbaImage;
 
 /// How filter values map to brightness.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Normalization {
     /// Each filter stretched over its own range (its structure shows, not its strength).
@@ -15,6 +16,8 @@ pub enum Normalization {
     /// One range for all filters (strengths compare).
     Global,
 }
+
+named_choice!(Normalization, "filter normalisation", { PerFilter => "per-filter", Global => "global" });
 
 const GRID: [u8; 4] = [60, 60, 60, 255];
 
