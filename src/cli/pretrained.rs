@@ -46,7 +46,7 @@ pub struct PredictArgs {
 pub fn run(args: &PretrainedArgs) -> anyhow::Result<()> {
     let PretrainedCommand::Predict(a) = &args.command;
     let photo = image::open(&a.image).with_context(|| format!("cannot read the photo {}", a.image.display()))?;
-    let device = select_device(a.device).map_err(anyhow::Error::msg)?.device.without_autodiff();
+    let device = select_device(a.device)?.device.without_autodiff();
     let mut net = a.model.build(1000, &device);
     let report =
         load_weights(&mut net, a.model, &a.weights, LoadOptions { keep_classifier: true, allow_partial: false })?;

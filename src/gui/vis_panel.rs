@@ -69,7 +69,9 @@ pub fn compute(
     let loaded = RunDir::open(&key.run)
         .map_err(|e| e.to_string())
         .and_then(|run| run.read_config().map_err(|e| e.to_string()).map(|c| (run, c)))
-        .and_then(|(run, config)| load_run_model(&run, &config, key.checkpoint, &device).map(|net| (net, config)));
+        .and_then(|(run, config)| {
+            load_run_model(&run, &config, key.checkpoint, &device).map(|net| (net, config)).map_err(|e| e.to_string())
+        });
     let (net, config) = match loaded {
         Ok(x) => x,
         Err(e) => return VisResult { key, normalization, filters: Err(e), pool: None },

@@ -62,7 +62,9 @@ impl CadetApp {
             };
             self.jobs.spawn("evaluating", move || {
                 JobResult::Evaluated(
-                    crate::core::eval::session::evaluate(&request, &mut |_, _, _| {}).map(|(dir, _)| dir),
+                    crate::core::eval::session::evaluate(&request, &mut |_, _, _| {})
+                        .map(|(dir, _)| dir)
+                        .map_err(|e| e.to_string()),
                 )
             });
         }
