@@ -87,7 +87,8 @@ pub fn evaluate(
         })
         .collect::<Result<_, _>>()?;
     let first = &scored[0];
-    let (candidates, probabilities, lesions, patients, folds) = combine(request.kind, &request.runs, &scored)?;
+    let Combined { candidates, probabilities, lesions, patients, folds } =
+        combine(request.kind, &request.runs, &scored)?;
     let regions = match &request.options.bank {
         Some(bank) => {
             let bank = ViewBank::open(bank)?;
@@ -127,7 +128,16 @@ fn regions_of(study: &Path) -> Result<HashMap<String, String>, StudyError> {
     Ok(s.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect())
 }
 
-type Combined = (Vec<ScoredCandidate>, Vec<Vec<f64>>, Vec<LesionRef>, Vec<String>, Vec<FoldSummary>);
+/// The candidates of one evaluation, from however many runs.
+struct Combined {
+    candidates: Vec<ScoredCandidate>,
+    /// Mean probability of every class, per candidate (same order).
+    probabilities: Vec<Vec<f64>>,
+    lesions: Vec<LesionRef>,
+    patients: Vec<String>,
+    /// Per-fold FROC of a cross-validation (empty otherwise).
+    folds: Vec<FoldSummary>,
+}
 
 /// One candidate list from one run, several folds (pooled) or several models (averaged).
 fn combine(kind: EvalKind, runs: &[PathBuf], scored: &[RunScores]) -> Result<Combined, EvalError> {
@@ -155,7 +165,7 @@ fn combine(kind: EvalKind, runs: &[PathBuf], scored: &[RunScores]) -> Result<Com
     let mut patients: Vec<String> = scored.iter().flat_map(|s| s.patients.clone()).collect();
     patients.sort();
     patients.dedup();
-    Ok((candidates, probabilities, lesions, patients, folds))
+    Ok(Combined { candidates, probabilities, lesions, patients, folds })
 }
 
 fn write_outputs(
