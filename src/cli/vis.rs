@@ -16,7 +16,7 @@ use crate::core::raster::RgbaImage;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::train::{CheckpointKind, RunDir};
 use crate::core::vis::{
-    Normalization, activation_grid, chain, first_layer_filters, forward, overlay, reconstruction_image, top_units,
+    FilterNormalization, activation_grid, chain, first_layer_filters, forward, overlay, reconstruction_image, top_units,
 };
 
 #[derive(Debug, Args)]
@@ -26,8 +26,8 @@ pub struct FiltersArgs {
     pub run: PathBuf,
     #[arg(long, value_parser = choice::<CheckpointKind>(), default_value_t = CheckpointKind::Best)]
     pub checkpoint: CheckpointKind,
-    #[arg(long, value_parser = choice::<Normalization>(), default_value_t = Normalization::PerFilter)]
-    pub normalization: Normalization,
+    #[arg(long, value_parser = choice::<FilterNormalization>(), default_value_t = FilterNormalization::PerFilter)]
+    pub normalization: FilterNormalization,
     /// Pixels per filter weight.
     #[arg(long, default_value_t = 8)]
     pub scale: usize,

@@ -16,7 +16,7 @@ use crate::core::raster::RgbaImage;
 use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::train::{CheckpointKind, RunDir};
 use crate::core::vis::{
-    Normalization, activation_grid, activation_tile, chain, first_layer_filters, forward, overlay,
+    FilterNormalization, activation_grid, activation_tile, chain, first_layer_filters, forward, overlay,
     reconstruction_image, top_units,
 };
 use crate::core::volume::Volume;
@@ -40,7 +40,7 @@ impl WeightsKey {
 /// A computed picture set for one run.
 pub struct VisResult {
     pub key: WeightsKey,
-    pub normalization: Normalization,
+    pub normalization: FilterNormalization,
     pub filters: Result<RgbaImage, String>,
     /// Input view, pool maps grid, the grid's shape and scale, the top units, and the clicked
     /// unit's reconstruction and overlay.
@@ -61,7 +61,7 @@ pub struct PoolPictures {
 /// Computes filters and (when a volume and centre are given) pool maps and a reconstruction.
 pub fn compute(
     key: WeightsKey,
-    normalization: Normalization,
+    normalization: FilterNormalization,
     view: Option<(Arc<Volume>, DVec3)>,
     unit: Option<usize>,
 ) -> VisResult {
@@ -115,7 +115,7 @@ pub fn compute(
 pub struct VisPanel {
     pub runs: [Option<PathBuf>; 2],
     pub checkpoint: Option<CheckpointKind>,
-    pub normalization: Option<Normalization>,
+    pub normalization: Option<FilterNormalization>,
     pub unit: Option<usize>,
     pub results: [Option<VisResult>; 2],
     pub pending: [bool; 2],
@@ -126,7 +126,7 @@ pub struct VisPanel {
 #[derive(Default)]
 pub struct VisActions {
     /// (slot, weights, normalization, unit) to compute.
-    pub compute: Vec<(usize, WeightsKey, Normalization, Option<usize>)>,
+    pub compute: Vec<(usize, WeightsKey, FilterNormalization, Option<usize>)>,
     pub export: Option<RgbaImage>,
 }
 
@@ -147,7 +147,7 @@ pub fn vis_ui(
 ) -> VisActions {
     let mut actions = VisActions::default();
     let checkpoint = *panel.checkpoint.get_or_insert(CheckpointKind::Best);
-    let normalization = *panel.normalization.get_or_insert(Normalization::PerFilter);
+    let normalization = *panel.normalization.get_or_insert(FilterNormalization::PerFilter);
     ui.horizontal_wrapped(|ui| {
         for slot in 0..2 {
             let label = if slot == 0 { "Run" } else { "Compare with" };
@@ -167,8 +167,8 @@ pub fn vis_ui(
         ui.radio_value(&mut cp, CheckpointKind::Last, "last");
         panel.checkpoint = Some(cp);
         let mut norm = normalization;
-        ui.radio_value(&mut norm, Normalization::PerFilter, "per-filter");
-        ui.radio_value(&mut norm, Normalization::Global, "global");
+        ui.radio_value(&mut norm, FilterNormalization::PerFilter, "per-filter");
+        ui.radio_value(&mut norm, FilterNormalization::Global, "global");
         panel.normalization = Some(norm);
     });
     if run_names.is_empty() {
@@ -180,13 +180,18 @@ pub fn vis_ui(
         let key = WeightsKey::current(run, panel.checkpoint.unwrap_or(CheckpointKind::Best));
         let stale = panel.results[slot].as_ref().is_none_or(|r| {
             r.key != key
-                || r.normalization != panel.normalization.unwrap_or(Normalization::PerFilter)
+                || r.normalization != panel.normalization.unwrap_or(FilterNormalization::PerFilter)
                 || r.pool.as_ref().map(|p| p.center) != generation_center
                 || r.pool.as_ref().and_then(|p| p.unit) != panel.unit
         });
         if stale && !panel.pending[slot] && key.modified.is_some() {
             panel.pending[slot] = true;
-            actions.compute.push((slot, key, panel.normalization.unwrap_or(Normalization::PerFilter), panel.unit));
+            actions.compute.push((
+                slot,
+                key,
+                panel.normalization.unwrap_or(FilterNormalization::PerFilter),
+                panel.unit,
+            ));
         }
     }
     ui.columns(2, |cols| {

@@ -4,7 +4,7 @@
 use burn::prelude::*;
 use cadet::core::models::{ModelKind, Net};
 use cadet::core::train::{CheckpointKind, RunDir, Start, train_blocking};
-use cadet::core::vis::{Layer, Normalization, chain, filter_mosaic, first_layer_filters, forward};
+use cadet::core::vis::{FilterNormalization, Layer, chain, filter_mosaic, first_layer_filters, forward};
 
 fn t4(values: Vec<f32>, shape: [usize; 4], device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(values, shape), device)
@@ -73,11 +73,11 @@ fn training_changes_the_first_layer_filters() {
     assert_eq!(before.len(), 32 * 3 * 5 * 5);
     let changed = before.iter().zip(&after).filter(|(a, b)| (*a - *b).abs() > 1e-6).count();
     assert!(changed > before.len() / 2, "{changed} of {} weights changed", before.len());
-    let a = first_layer_filters(&initial, Normalization::Global, 2).unwrap();
-    let b = first_layer_filters(&trained, Normalization::Global, 2).unwrap();
+    let a = first_layer_filters(&initial, FilterNormalization::Global, 2).unwrap();
+    let b = first_layer_filters(&trained, FilterNormalization::Global, 2).unwrap();
     assert_eq!((a.width, a.height), (b.width, b.height));
     assert_ne!(a.pixels, b.pixels, "the picture shows learning");
-    assert_eq!(filter_mosaic(&before, [32, 3, 5, 5], Normalization::PerFilter, 2).width, 6 * 11 + 1);
+    assert_eq!(filter_mosaic(&before, [32, 3, 5, 5], FilterNormalization::PerFilter, 2).width, 6 * 11 + 1);
     assert!(chain(&trained).is_some() && chain(&ModelKind::GooglenetL.build(2, &device)).is_none());
     assert!(matches!(trained, Net::CifarNet(_)));
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::core::choice::named_choice;
-use crate::core::dataset::{Normalization, Prior, ViewPipeline};
+use crate::core::dataset::{InputNormalization, Prior, ViewPipeline};
 use crate::core::models::ModelKind;
 use crate::core::sampling::{Interpolation, ViewProtocol};
 use crate::core::window::{Window, WindowPreset};
@@ -84,7 +84,7 @@ pub struct TrainConfig {
     pub interpolation: Interpolation,
     pub protocol: ViewProtocol,
     pub window: Window,
-    pub normalization: Normalization,
+    pub normalization: InputNormalization,
     pub seed: u64,
     pub device: DeviceChoice,
     /// Batches rendered ahead of the trainer.
@@ -127,7 +127,7 @@ impl TrainConfig {
             interpolation: Interpolation::Linear,
             protocol: ViewProtocol::default(),
             window: WindowPreset::SoftTissue.window(),
-            normalization: Normalization::Imagenet,
+            normalization: InputNormalization::Imagenet,
             seed: 2016,
             device: DeviceChoice::Auto,
             prefetch: 4,

@@ -8,13 +8,13 @@ mod mosaic;
 use burn::prelude::*;
 
 pub use deconv::{Layer, Trace, chain, forward};
-pub use mosaic::{Normalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
+pub use mosaic::{FilterNormalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
 
 use crate::core::models::Net;
 use crate::core::raster::RgbaImage;
 
 /// The first convolution's filters as a mosaic.
-pub fn first_layer_filters(net: &Net, normalization: Normalization, scale: usize) -> Result<RgbaImage, String> {
+pub fn first_layer_filters(net: &Net, normalization: FilterNormalization, scale: usize) -> Result<RgbaImage, String> {
     let w = net.first_conv_weight();
     let shape = w.dims();
     let values: Vec<f32> = w.try_into_vec_as().map_err(|e| format!("{e:?}"))?;
