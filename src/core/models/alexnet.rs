@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
 
 /// Which AlexNet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,10 +101,10 @@ impl AlexNet {
         self.fc8.forward(x)
     }
 
-    pub fn trace(variant: AlexVariant, classes: usize, size: usize) -> Trace {
+    pub fn trace(variant: AlexVariant, classes: usize, size: usize) -> ShapeTrace {
         let (stride, padding) = variant.first_layer();
         let ceil = variant.ceil_pooling();
-        let t = Trace::input(3, size)
+        let t = ShapeTrace::input(3, size)
             .conv(64, 11, stride, padding, 1)
             .pool(3, 2, 0, ceil)
             .conv(192, 5, 1, 2, 1)
@@ -114,6 +114,6 @@ impl AlexNet {
             .conv(256, 3, 1, 1, 1)
             .pool(3, 2, 0, ceil);
         let s = variant.pool5_size();
-        Trace { size: s, ..t }.linear(4096).linear(4096).linear(classes)
+        ShapeTrace { size: s, ..t }.linear(4096).linear(4096).linear(classes)
     }
 }

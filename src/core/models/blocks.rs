@@ -64,13 +64,13 @@ impl BasicConv2d {
 
 /// Shape arithmetic for counting multiply-adds without running a model.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Trace {
+pub struct ShapeTrace {
     pub channels: usize,
     pub size: usize,
     pub macs: u64,
 }
 
-impl Trace {
+impl ShapeTrace {
     pub fn input(channels: usize, size: usize) -> Self {
         Self { channels, size, macs: 0 }
     }
@@ -108,7 +108,7 @@ impl Trace {
     }
 
     /// Adds the multiply-adds of a parallel branch computed from the same input.
-    pub fn with(self, other: Trace) -> Self {
+    pub fn with(self, other: ShapeTrace) -> Self {
         Self { macs: self.macs + other.macs, ..self }
     }
 }
@@ -120,15 +120,15 @@ mod tests {
     #[test]
     fn trace_matches_hand_computed_shapes() {
         // AlexNet's first layer at 224: (224 + 4 − 11) / 4 + 1 = 55; 55²·64·3·11² multiply-adds
-        let t = Trace::input(3, 224).conv(64, 11, 4, 2, 1);
+        let t = ShapeTrace::input(3, 224).conv(64, 11, 4, 2, 1);
         assert_eq!(t.size, 55);
         assert_eq!(t.macs, 55 * 55 * 64 * 3 * 121);
         // Caffe/ceil pooling: 32 → ceil((32 − 3) / 2) + 1 = 16; 55 → 27
-        assert_eq!(Trace::input(32, 32).pool(3, 2, 0, true).size, 16);
-        assert_eq!(Trace::input(32, 32).pool(3, 2, 0, false).size, 15);
+        assert_eq!(ShapeTrace::input(32, 32).pool(3, 2, 0, true).size, 16);
+        assert_eq!(ShapeTrace::input(32, 32).pool(3, 2, 0, false).size, 15);
         assert_eq!(t.pool(3, 2, 0, false).size, 27);
         // the last window may not start in the padding: 4 with kernel 2, stride 2, pad 1 → 3
-        assert_eq!(Trace::input(1, 4).pool(2, 2, 1, true).size, 3);
-        assert_eq!(Trace::input(256, 6).linear(4096).macs, 9216 * 4096);
+        assert_eq!(ShapeTrace::input(1, 4).pool(2, 2, 1, true).size, 3);
+        assert_eq!(ShapeTrace::input(256, 6).linear(4096).macs, 9216 * 4096);
     }
 }

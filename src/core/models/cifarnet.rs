@@ -8,7 +8,7 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
 
 #[derive(Module, Debug)]
 pub struct CifarNet {
@@ -54,8 +54,8 @@ impl CifarNet {
         self.fc5.forward(relu(self.fc4.forward(x)))
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        Trace::input(3, size)
+    pub fn trace(classes: usize, size: usize) -> ShapeTrace {
+        ShapeTrace::input(3, size)
             .conv(32, 5, 1, 2, 1)
             .pool(3, 2, 0, true)
             .conv(32, 5, 1, 2, 1)

@@ -8,7 +8,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::prelude::*;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{BasicConv2d, Trace, linear, max_pool};
+use super::blocks::{BasicConv2d, ShapeTrace, linear, max_pool};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GoogVariant {
@@ -78,14 +78,14 @@ impl Inception {
         Tensor::cat(vec![a, b, c, d], 1)
     }
 
-    fn trace(c: [usize; 7], t: Trace) -> Trace {
+    fn trace(c: [usize; 7], t: ShapeTrace) -> ShapeTrace {
         let [_, b1, b2r, b2, b3r, b3, b4] = c;
         let a = t.conv(b1, 1, 1, 0, 1);
         let b = t.conv(b2r, 1, 1, 0, 1).conv(b2, 3, 1, 1, 1);
         let cc = t.conv(b3r, 1, 1, 0, 1).conv(b3, 3, 1, 1, 1);
         let d = t.pool(3, 1, 1, true).conv(b4, 1, 1, 0, 1);
         let macs = a.macs + b.macs + cc.macs + d.macs - 3 * t.macs;
-        Trace { channels: b1 + b2 + b3 + b4, size: t.size, macs }
+        ShapeTrace { channels: b1 + b2 + b3 + b4, size: t.size, macs }
     }
 }
 
@@ -140,9 +140,9 @@ impl GoogLeNet {
         self.fc.forward(self.dropout.forward(x))
     }
 
-    pub fn trace(variant: GoogVariant, classes: usize, size: usize) -> Trace {
+    pub fn trace(variant: GoogVariant, classes: usize, size: usize) -> ShapeTrace {
         let ((filters, kernel, stride, padding), pool_stride) = variant.stem();
-        let mut t = Trace::input(3, size)
+        let mut t = ShapeTrace::input(3, size)
             .conv(filters, kernel, stride, padding, 1)
             .pool(3, pool_stride, 0, true)
             .conv(64, 1, 1, 0, 1)

@@ -19,7 +19,7 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use alexnet::{AlexNet, AlexVariant};
-pub use blocks::Trace;
+pub use blocks::ShapeTrace;
 pub use cifarnet::CifarNet;
 pub use efficientnet::{EfficientNetLite0, MbConv};
 pub use googlenet::{GoogLeNet, GoogVariant, Inception};
@@ -121,7 +121,7 @@ impl ModelKind {
     }
 
     /// Shapes and multiply-adds at the model's input size.
-    pub fn trace(self, classes: usize) -> Trace {
+    pub fn trace(self, classes: usize) -> ShapeTrace {
         let size = self.input_size();
         match self {
             ModelKind::Cifarnet => CifarNet::trace(classes, size),

@@ -9,7 +9,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
 
 #[derive(Module, Debug)]
 pub struct OverFeat {
@@ -59,8 +59,8 @@ impl OverFeat {
         self.fc8.forward(x)
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        let t = Trace::input(3, size)
+    pub fn trace(classes: usize, size: usize) -> ShapeTrace {
+        let t = ShapeTrace::input(3, size)
             .conv(96, 11, 4, 0, 1)
             .pool(2, 2, 0, false)
             .conv(256, 5, 1, 0, 1)
@@ -69,6 +69,6 @@ impl OverFeat {
             .conv(1024, 3, 1, 1, 1)
             .conv(1024, 3, 1, 1, 1)
             .pool(2, 2, 0, false);
-        Trace { size: 6, ..t }.linear(3072).linear(4096).linear(classes)
+        ShapeTrace { size: 6, ..t }.linear(3072).linear(4096).linear(classes)
     }
 }

@@ -7,7 +7,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
 
 /// Output channels of the 13 convolutions; a 0 marks a 2×2 max pooling.
 const LAYOUT: [usize; 18] = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0];
@@ -65,11 +65,11 @@ impl Vgg16 {
         self.fc8.forward(x)
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        let mut t = Trace::input(3, size);
+    pub fn trace(classes: usize, size: usize) -> ShapeTrace {
+        let mut t = ShapeTrace::input(3, size);
         for &entry in &LAYOUT {
             t = if entry == 0 { t.pool(2, 2, 0, false) } else { t.conv(entry, 3, 1, 1, 1) };
         }
-        Trace { size: 7, ..t }.linear(4096).linear(4096).linear(classes)
+        ShapeTrace { size: 7, ..t }.linear(4096).linear(4096).linear(classes)
     }
 }

@@ -100,14 +100,14 @@ enum Record {
 
 /// A forward pass through a chain that remembers the pooling switches.
 #[derive(Clone, Debug)]
-pub struct Trace {
+pub struct DeconvPass {
     layers: Vec<Layer>,
     records: Vec<Record>,
     /// The chain's output (the last pooling layer's activations), `[1, c, h, w]`.
     pub output: Tensor<4>,
 }
 
-pub fn forward(layers: Vec<Layer>, input: Tensor<4>) -> Trace {
+pub fn forward(layers: Vec<Layer>, input: Tensor<4>) -> DeconvPass {
     let mut x = input;
     let mut records = Vec::with_capacity(layers.len());
     for layer in &layers {
@@ -136,10 +136,10 @@ pub fn forward(layers: Vec<Layer>, input: Tensor<4>) -> Trace {
             }
         }
     }
-    Trace { layers, records, output: x }
+    DeconvPass { layers, records, output: x }
 }
 
-impl Trace {
+impl DeconvPass {
     /// Projects a signal shaped like the output back to input space.
     pub fn project(&self, signal: Tensor<4>) -> Tensor<4> {
         let mut s = signal;

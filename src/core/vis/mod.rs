@@ -7,7 +7,7 @@ mod mosaic;
 
 use burn::prelude::*;
 
-pub use deconv::{Layer, Trace, chain, forward};
+pub use deconv::{DeconvPass, Layer, chain, forward};
 pub use mosaic::{FilterNormalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
 
 use crate::core::models::Net;
