@@ -116,20 +116,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// Where the bundled sample data lives: `$CADET_SAMPLE_DATA`, `sample_data/` beside the
-/// executable, or the source tree's `sample_data/` (for `cargo run`).
-pub fn sample_data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CADET_SAMPLE_DATA") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.join("sample_data")))
-        && dir.is_dir()
-    {
-        return dir;
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data")
-}
-
 /// Reads a VOLUME argument (NIfTI file or DICOM folder) and tells the user on stderr which
 /// series was opened and what the geometry checks found.
 pub fn load_volume(path: &Path, series: Option<&str>) -> anyhow::Result<LoadedVolume> {

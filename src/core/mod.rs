@@ -11,6 +11,7 @@ pub mod models;
 pub mod nifti;
 pub mod open;
 pub mod raster;
+pub mod sample_data;
 pub mod sampling;
 pub mod seed;
 pub mod study;
