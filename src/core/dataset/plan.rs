@@ -45,9 +45,7 @@ pub fn labelled_candidates(study: &Study, patients: &[usize]) -> Vec<(usize, usi
     let mut out = Vec::new();
     for &p in patients {
         for c in &study.patients[p].candidates {
-            if let Some(class) = c.label.as_class() {
-                out.push((p, c.id, class));
-            }
+            out.push((p, c.id, c.label.as_class()));
         }
     }
     out
@@ -134,7 +132,7 @@ mod tests {
         Study {
             root: ".".into(),
             patients: vec![
-                patient("A", &[Positive, Negative, Negative, Negative, Unknown]),
+                patient("A", &[Positive, Negative, Negative, Negative]),
                 patient("B", &[Negative, Positive, Negative, Negative, Negative]),
             ],
         }
@@ -162,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn biased_prior_keeps_everything_but_unknown_labels() {
+    fn biased_prior_keeps_every_candidate() {
         let s = study();
         let e = epoch_samples(&s, &[0, 1], Prior::Biased, 2, 0, 1);
         assert_eq!(e.len(), 9 * 2);

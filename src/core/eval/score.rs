@@ -168,7 +168,7 @@ pub fn score_run(
         candidates.push(ScoredCandidate {
             patient: patient.id.clone(),
             candidate: candidate.id.to_string(),
-            label: candidate.label.as_class().unwrap_or(0).min(1) as u8,
+            label: candidate.label.as_class() as u8,
             score: mean.get(1).copied().unwrap_or(0.0),
             lesion: candidate.lesion.map(|l| l.to_string()),
         });
