@@ -171,7 +171,7 @@ impl TrainConfig {
             (ModelKind::Cifarnet, Some(s)) => s == 32,
             (_, Some(s)) => (32..=512).contains(&s) && s % 2 == 0,
         };
-        let checks: [(bool, String); 11] = [
+        let checks: [(bool, String); 10] = [
             (
                 input_ok,
                 format!(
@@ -195,10 +195,6 @@ impl TrainConfig {
                 format!("the {} regime needs pretrained weights (--weights FILE)", self.regime.name()),
             ),
             (self.fold >= 1 && self.fold <= self.folds, format!("fold {} is not one of 1..={}", self.fold, self.folds)),
-            (
-                model.view_size() >= model.input_size(),
-                format!("{} takes {} px inputs", model.name(), model.input_size()),
-            ),
         ];
         match checks.into_iter().find(|(ok, _)| !ok) {
             Some((_, why)) => Err(why),

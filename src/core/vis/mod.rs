@@ -5,8 +5,6 @@
 pub mod deconv;
 mod mosaic;
 
-use burn::prelude::*;
-
 pub use deconv::{DeconvPass, Layer, chain, forward};
 pub use mosaic::{FilterNormalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
 
@@ -19,13 +17,6 @@ pub fn first_layer_filters(net: &Net, normalization: FilterNormalization, scale:
     let shape = w.dims();
     let values: Vec<f32> = w.try_into_vec_as().map_err(|e| format!("{e:?}"))?;
     Ok(filter_mosaic(&values, shape, normalization, scale))
-}
-
-/// The last pooling layer's maps for one input `[1, 3, s, s]`: values and `[c, h, w]`.
-pub fn pool_maps(net: &Net, input: Tensor<4>) -> Result<(Vec<f32>, [usize; 3]), String> {
-    let maps = net.features(input);
-    let [_, c, h, w] = maps.dims();
-    Ok((maps.try_into_vec_as().map_err(|e| format!("{e:?}"))?, [c, h, w]))
 }
 
 /// A signed reconstruction `[3, h, w]` as RGB: zero is mid-grey, the largest magnitude saturates.
