@@ -9,14 +9,33 @@ pub fn shared_data() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-/// Returns the shared data folder or prints why the calling test is skipped.
+/// Says why the calling test does not run. libtest would count it as passed, so when
+/// `CADET_SKIP_LOG` names a file (`.ci/run` sets it) the test's name and the reason are
+/// appended there too, and CI lists what it did not test.
+pub fn skip(why: &str) {
+    eprintln!("skipped: {why}");
+    if let Some(log) = std::env::var_os("CADET_SKIP_LOG") {
+        use std::io::Write;
+        let test = std::thread::current().name().unwrap_or("(unnamed test)").to_string();
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| writeln!(f, "{test}: {why}"));
+        if let Err(e) = written {
+            eprintln!("cannot append to CADET_SKIP_LOG {}: {e}", Path::new(&log).display());
+        }
+    }
+}
+
+/// Returns the shared data folder, or records the calling test as skipped and returns.
 #[macro_export]
 macro_rules! require_shared_data {
     () => {
         match $crate::common::shared_data() {
             Some(dir) => dir,
             None => {
-                eprintln!("skipped: ../shared/data is absent");
+                $crate::common::skip("../shared/data is absent");
                 return;
             }
         }
