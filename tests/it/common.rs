@@ -54,3 +54,8 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The bundled synthetic study.
+pub fn sample_study() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic")
+}
