@@ -1,9 +1,9 @@
-//! What the network learned: the deconvnet is not the gradient, and training changes the
-//! first-layer filters.
+//! What the network learned: the deconvnet is not the gradient, overlapping max-pool windows
+//! unpool to their switches, and training changes the first-layer filters.
 
 use burn::prelude::*;
 use cadet::core::models::{ModelKind, Net};
-use cadet::core::train::{CheckpointKind, RunDir, Start, train_blocking};
+use cadet::core::train::{CheckpointKind, RunDir};
 use cadet::core::vis::{FilterNormalization, Layer, chain, filter_mosaic, first_layer_filters, forward};
 
 fn t4(values: Vec<f32>, shape: [usize; 4], device: &Device) -> Tensor<4> {
@@ -25,7 +25,7 @@ fn the_deconvnet_rectifies_where_the_gradient_masks() {
         Layer::Relu,
         Layer::Conv { weight: w2.clone(), bias: None, stride: 1, padding: 0 },
         Layer::Relu,
-        Layer::MaxPool { kernel: 1, stride: 1, ceil: false },
+        Layer::MaxPool { kernel: 1, stride: 1, padding: 0, ceil: false },
     ];
     let x = t4(vec![3.0, 1.0, 5.0], [1, 1, 1, 3], &device);
     let trace = forward(layers, x.clone());
@@ -50,24 +50,12 @@ fn the_deconvnet_rectifies_where_the_gradient_masks() {
 
 #[test]
 fn training_changes_the_first_layer_filters() {
-    let runs = tempfile::tempdir().unwrap();
-    let mut c = cadet::core::train::TrainConfig::paper_defaults(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic"),
-        ModelKind::Cifarnet,
-    );
-    c.runs_dir = runs.path().to_path_buf();
-    c.name = "filters".into();
-    c.epochs = 1;
-    c.views_per_candidate = 4;
-    c.val_views = 1;
-    c.device = cadet::core::train::DeviceChoice::Cpu;
-    let seed = c.seed;
-    let dir = train_blocking(Start::New(Box::new(c.clone())), &mut |_| {}).unwrap();
+    let dir = crate::common::tiny_run();
+    let c = RunDir::open(dir).unwrap().read_config().unwrap();
     let device = Device::flex();
     let trained =
-        cadet::core::eval::load_run_model(&RunDir::open(&dir).unwrap(), &c, CheckpointKind::Last, &device).unwrap();
-    let initial =
-        cadet::core::train::build_model(&cadet::core::train::TrainConfig { seed, ..c }, &device, &mut |_| {}).unwrap();
+        cadet::core::eval::load_run_model(&RunDir::open(dir).unwrap(), &c, CheckpointKind::Last, &device).unwrap();
+    let initial = cadet::core::train::build_model(&c, &device, &mut |_| {}).unwrap();
     let before: Vec<f32> = initial.first_conv_weight().try_into_vec_as().unwrap();
     let after: Vec<f32> = trained.first_conv_weight().try_into_vec_as().unwrap();
     assert_eq!(before.len(), 32 * 3 * 5 * 5);
@@ -80,4 +68,18 @@ fn training_changes_the_first_layer_filters() {
     assert_eq!(filter_mosaic(&before, [32, 3, 5, 5], FilterNormalization::PerFilter, 2).width, 6 * 11 + 1);
     assert!(chain(&trained).is_some() && chain(&ModelKind::GooglenetL.build(2, &device)).is_none());
     assert!(matches!(trained, Net::CifarNet(_)));
+}
+
+#[test]
+fn overlapping_max_pool_windows_send_both_outputs_to_their_shared_switch() {
+    // a 3×5 input pooled 3×3 with stride 2: windows over columns 0–2 and 2–4 share column 2,
+    // where the 9 is the maximum of both
+    let device = Device::flex();
+    let x = t4(vec![1., 0., 2., 0., 1., 0., 3., 9., 4., 0., 5., 0., 1., 0., 8.], [1, 1, 3, 5], &device);
+    let pass = forward(vec![Layer::MaxPool { kernel: 3, stride: 2, padding: 0, ceil: false }], x);
+    assert_eq!(pass.output.clone().try_into_vec_as::<f32>().unwrap(), vec![9.0, 9.0]);
+    let back: Vec<f32> = pass.project(t4(vec![1.0, 2.0], [1, 1, 1, 2], &device)).try_into_vec_as().unwrap();
+    let mut expected = vec![0.0; 15];
+    expected[7] = 3.0; // 1 + 2 at row 1, column 2
+    assert_eq!(back, expected);
 }

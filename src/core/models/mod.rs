@@ -4,6 +4,7 @@
 
 mod alexnet;
 mod blocks;
+mod chain;
 mod cifarnet;
 mod efficientnet;
 mod googlenet;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alexnet::{AlexNet, AlexVariant};
 pub use blocks::ShapeTrace;
+pub use chain::Stage;
 pub use cifarnet::CifarNet;
 pub use efficientnet::{EfficientNetLite0, MbConv};
 pub use googlenet::{GoogLeNet, GoogVariant, Inception};
@@ -120,19 +122,10 @@ impl ModelKind {
         }
     }
 
-    /// Shapes and multiply-adds at the model's input size.
+    /// Shapes and multiply-adds at the model's input size, read from the network's own layers
+    /// (built lazily: no weight is drawn).
     pub fn trace(self, classes: usize) -> ShapeTrace {
-        let size = self.input_size();
-        match self {
-            ModelKind::Cifarnet => CifarNet::trace(classes, size),
-            ModelKind::AlexnetH => AlexNet::trace(AlexVariant::High, classes, size),
-            ModelKind::AlexnetL => AlexNet::trace(AlexVariant::Low, classes, size),
-            ModelKind::GooglenetH => GoogLeNet::trace(GoogVariant::High, classes, size),
-            ModelKind::GooglenetL => GoogLeNet::trace(GoogVariant::Low, classes, size),
-            ModelKind::Vgg16 => Vgg16::trace(classes, size),
-            ModelKind::Overfeat => OverFeat::trace(classes, size),
-            ModelKind::EfficientnetLite0 => EfficientNetLite0::trace(classes, size),
-        }
+        self.build(classes, &Device::flex()).trace(self.input_size())
     }
 
     /// Path prefix of the classifier layer that transfer learning re-initialises.
@@ -172,6 +165,30 @@ impl Net {
             Net::Vgg16(m) => m.features(x),
             Net::OverFeat(m) => m.features(x),
             Net::EfficientNet(m) => m.features(x),
+        }
+    }
+
+    /// The feature layers of the plain chains (every network but GoogLeNet and EfficientNet,
+    /// whose branches merge), in order: what the deconvnet reverses.
+    pub fn stages(&self) -> Option<Vec<Stage<'_>>> {
+        match self {
+            Net::CifarNet(m) => Some(m.stages()),
+            Net::AlexNet(m) => Some(m.stages()),
+            Net::Vgg16(m) => Some(m.stages()),
+            Net::OverFeat(m) => Some(m.stages()),
+            Net::GoogLeNet(_) | Net::EfficientNet(_) => None,
+        }
+    }
+
+    /// Shapes and multiply-adds for `size`×`size` inputs.
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        match self {
+            Net::CifarNet(m) => m.trace(size),
+            Net::AlexNet(m) => m.trace(size),
+            Net::GoogLeNet(m) => m.trace(size),
+            Net::Vgg16(m) => m.trace(size),
+            Net::OverFeat(m) => m.trace(size),
+            Net::EfficientNet(m) => m.trace(size),
         }
     }
 
