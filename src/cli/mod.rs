@@ -7,6 +7,7 @@ mod choice;
 mod convert;
 mod crop;
 mod eval;
+mod explain;
 mod info;
 mod models;
 mod pretrained;
@@ -85,6 +86,8 @@ pub enum Command {
     Filters(vis::FiltersArgs),
     /// Pool-5 maps and deconvnet reconstructions for a view of a volume.
     Deconv(vis::DeconvArgs),
+    /// Grad-CAM (or the deconvnet) of a run's network for a view of a volume, as PNG.
+    Explain(explain::ExplainArgs),
     /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
     /// cancel and collect it.
     Sweep(Box<sweep::SweepArgs>),
@@ -112,6 +115,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Pretrained(args) => pretrained::run(&args),
         Command::Filters(args) => vis::run_filters(&args),
         Command::Deconv(args) => vis::run_deconv(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Sweep(args) => sweep::run(&args),
     }
 }

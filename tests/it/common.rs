@@ -59,3 +59,27 @@ pub fn stderr(o: &Output) -> String {
 pub fn sample_study() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/synthetic")
 }
+
+/// A one-epoch CifarNet run on the sample study, trained once per test binary and shared by the
+/// tests that only read it (its folder lives in cargo's test scratch space).
+pub fn tiny_run() -> &'static Path {
+    static RUN: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, dir) = RUN.get_or_init(|| {
+        let runs = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a scratch folder");
+        let mut c = cadet::core::train::TrainConfig::paper_defaults(
+            &sample_study(),
+            cadet::core::models::ModelKind::Cifarnet,
+        );
+        c.runs_dir = runs.path().to_path_buf();
+        c.name = "tiny".into();
+        c.epochs = 1;
+        c.batch = 64;
+        c.views_per_candidate = 2;
+        c.val_views = 1;
+        c.device = cadet::core::train::DeviceChoice::Cpu;
+        let start = cadet::core::train::Start::New(Box::new(c));
+        let dir = cadet::core::train::train_blocking(start, &mut |_| {}).expect("the tiny run trains");
+        (runs, dir)
+    });
+    dir
+}
