@@ -66,10 +66,8 @@ pub fn tiny_run() -> &'static Path {
     static RUN: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
     let (_, dir) = RUN.get_or_init(|| {
         let runs = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a scratch folder");
-        let mut c = cadet::core::train::TrainConfig::paper_defaults(
-            &sample_study(),
-            cadet::core::models::ModelKind::Cifarnet,
-        );
+        let mut c =
+            cadet::core::train::TrainConfig::paper_defaults(&sample_study(), cadet::core::models::ModelKind::Cifarnet);
         c.runs_dir = runs.path().to_path_buf();
         c.name = "tiny".into();
         c.epochs = 1;

@@ -2,10 +2,12 @@
 
 mod bank;
 mod cache;
+mod cli;
 mod common;
 mod dicom_bad_input;
 mod dicom_cli;
 mod dicom_series;
+mod eval;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
