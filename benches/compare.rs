@@ -234,7 +234,7 @@ fn peak_rss_mb() -> Option<f64> {
 fn train_child(spec: &str) {
     let parts: Vec<&str> = spec.split(':').collect();
     let parsed = match parts[..] {
-        [name, batch, steps] => ModelKind::from_name(name).zip(batch.parse().ok()).zip(steps.parse().ok()),
+        [name, batch, steps] => name.parse::<ModelKind>().ok().zip(batch.parse().ok()).zip(steps.parse().ok()),
         _ => None,
     };
     let Some(((kind, batch), steps)) = parsed else {
@@ -307,7 +307,7 @@ fn slices(results: &mut Value) {
     let volume = read_nifti(&big_volume()).expect("readable").volume;
     let window = WindowPreset::SoftTissue.window();
     let mut out = Vec::new();
-    for plane in Plane::ALL {
+    for &plane in Plane::ALL {
         let g = SliceGeometry::new(&volume, plane);
         let (secs, _) = best_of(20, || {
             let hu = g.extract(&volume, g.depth / 2);

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::cache::CacheDir;
+use super::choice::choice;
 use super::progress::bar;
 use crate::core::cache::bank::{BankRequest, build_bank};
 use crate::core::sampling::{FovChoice, Interpolation, ViewProtocol};
@@ -28,7 +29,7 @@ pub struct BankArgs {
     /// Field of view range in mm, "A,B" (default: the paper's 35,128).
     #[arg(long, value_delimiter = ',', num_args = 2)]
     pub fov_range: Vec<f64>,
-    #[arg(long, value_enum, default_value_t = Interpolation::Linear)]
+    #[arg(long, value_parser = choice::<Interpolation>(), default_value_t = Interpolation::Linear)]
     pub interp: Interpolation,
     /// The bank folder (created; an unfinished bank there is continued).
     #[arg(long)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
+use super::choice::choice;
 use super::progress::bar;
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
@@ -26,9 +27,9 @@ pub struct EvalArgs {
     /// Random views per candidate.
     #[arg(long, default_value_t = 100)]
     pub views: usize,
-    #[arg(long, value_enum, default_value_t = CheckpointKind::Best)]
+    #[arg(long, value_parser = choice::<CheckpointKind>(), default_value_t = CheckpointKind::Best)]
     pub checkpoint: CheckpointKind,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    #[arg(long, value_parser = choice::<DeviceChoice>(), default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
     #[arg(long, default_value_t = 64)]
     pub batch: usize,

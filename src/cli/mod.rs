@@ -3,9 +3,11 @@
 
 mod bank;
 mod cache;
+mod choice;
 mod convert;
 mod crop;
 mod eval;
+mod explain;
 mod info;
 mod models;
 mod pretrained;
@@ -84,6 +86,8 @@ pub enum Command {
     Filters(vis::FiltersArgs),
     /// Pool-5 maps and deconvnet reconstructions for a view of a volume.
     Deconv(vis::DeconvArgs),
+    /// Grad-CAM (or the deconvnet) of a run's network for a view of a volume, as PNG.
+    Explain(explain::ExplainArgs),
     /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
     /// cancel and collect it.
     Sweep(Box<sweep::SweepArgs>),
@@ -111,22 +115,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Pretrained(args) => pretrained::run(&args),
         Command::Filters(args) => vis::run_filters(&args),
         Command::Deconv(args) => vis::run_deconv(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Sweep(args) => sweep::run(&args),
     }
-}
-
-/// Where the bundled sample data lives: `$CADET_SAMPLE_DATA`, `sample_data/` beside the
-/// executable, or the source tree's `sample_data/` (for `cargo run`).
-pub fn sample_data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CADET_SAMPLE_DATA") {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.join("sample_data")))
-        && dir.is_dir()
-    {
-        return dir;
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_data")
 }
 
 /// Reads a VOLUME argument (NIfTI file or DICOM folder) and tells the user on stderr which

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
+use super::choice::choice;
 use crate::core::models::ModelKind;
 use crate::core::models::imagenet::predict;
 use crate::core::models::pretrained::{LoadOptions, load_weights};
@@ -25,7 +26,7 @@ pub enum PretrainedCommand {
 
 #[derive(Debug, Args)]
 pub struct PredictArgs {
-    #[arg(long, value_enum, default_value_t = ModelKind::EfficientnetLite0)]
+    #[arg(long, value_parser = choice::<ModelKind>(), default_value_t = ModelKind::EfficientnetLite0)]
     pub model: ModelKind,
     /// ImageNet weights (.pth, .pt, .safetensors or .bpk) with the 1000-class head.
     #[arg(long)]
@@ -38,14 +39,14 @@ pub struct PredictArgs {
     /// Print a JSON list of {index, name, probability}.
     #[arg(long)]
     pub json: bool,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
+    #[arg(long, value_parser = choice::<DeviceChoice>(), default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
 }
 
 pub fn run(args: &PretrainedArgs) -> anyhow::Result<()> {
     let PretrainedCommand::Predict(a) = &args.command;
     let photo = image::open(&a.image).with_context(|| format!("cannot read the photo {}", a.image.display()))?;
-    let device = select_device(a.device).map_err(anyhow::Error::msg)?.device.without_autodiff();
+    let device = select_device(a.device)?.device.without_autodiff();
     let mut net = a.model.build(1000, &device);
     let report =
         load_weights(&mut net, a.model, &a.weights, LoadOptions { keep_classifier: true, allow_partial: false })?;

@@ -10,6 +10,7 @@ use glam::{DMat3, DVec3};
 use npyz::WriterBuilder;
 use rayon::prelude::*;
 
+use super::choice::choice;
 use super::progress::bar;
 use crate::core::atomic::write_atomically;
 use crate::core::dataset::{Purpose, candidate_stream};
@@ -62,7 +63,7 @@ pub struct SampleArgs {
     /// Sample at this size and resize (bilinear) to --size, as the paper does (64 → 32 or 256).
     #[arg(long)]
     pub sample_size: Option<usize>,
-    #[arg(long, value_enum, default_value_t = Interpolation::Linear)]
+    #[arg(long, value_parser = choice::<Interpolation>(), default_value_t = Interpolation::Linear)]
     pub interp: Interpolation,
     /// none (HU), LOWER,UPPER, or a preset such as soft-tissue.
     #[arg(long, default_value = "none", allow_hyphen_values = true)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use super::choice::choice;
 use crate::core::raster::RgbaImage;
 use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::window::{WindowPreset, WindowSpec};
@@ -17,7 +18,7 @@ pub struct SliceArgs {
     /// The DICOM series to open when VOLUME is a folder holding several (SeriesInstanceUID).
     #[arg(long, value_name = "UID")]
     pub series: Option<String>,
-    #[arg(long, value_enum, default_value_t = Plane::Axial)]
+    #[arg(long, value_parser = choice::<Plane>(), default_value_t = Plane::Axial)]
     pub axis: Plane,
     /// Slice index along the chosen axis (0 = inferior / posterior / patient right); the middle
     /// slice when omitted.

@@ -106,7 +106,7 @@ fn write_candidates(study: &Study, out: &Path) -> anyhow::Result<()> {
             .map_err(std::io::Error::other)?;
         for (p, c, v) in rows {
             let [x, y, z] = c.center_world_mm;
-            let label = c.label.as_class().map_or_else(String::new, |l| l.to_string());
+            let label = c.label.as_class().to_string();
             let node = c.lesion.map_or_else(String::new, |n| n.to_string());
             let record = [
                 p.id.clone(),

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::choice::choice;
 use super::sweep_task::{CollectArgs, print_status, run_cancel, run_collect, run_task, scheduler_tasks};
 use super::train::RunArgs;
 use crate::core::models::ModelKind;
@@ -64,10 +65,10 @@ pub struct LaunchArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Models of the grid: cifarnet,alexnet-l,...
-    #[arg(long, value_enum, value_delimiter = ',')]
+    #[arg(long, value_parser = choice::<ModelKind>(), value_delimiter = ',')]
     pub models: Vec<ModelKind>,
     /// Regimes of the grid: ri,tl,imnet
-    #[arg(long, value_enum, value_delimiter = ',')]
+    #[arg(long, value_parser = choice::<Regime>(), value_delimiter = ',')]
     pub regimes: Vec<Regime>,
     /// Regions the report gives columns for: MED,ABD (training pools them unless --per-region).
     #[arg(long, value_delimiter = ',')]
@@ -153,7 +154,8 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
             let mut weights = BTreeMap::new();
             for spec in &args.model_weights {
                 let Some((model, file)) = spec.split_once('=') else { bail!("--model-weights takes MODEL=FILE") };
-                let kind = ModelKind::from_str(model, true).map_err(|e| anyhow::anyhow!("--model-weights: {e}"))?;
+                let kind =
+                    model.to_lowercase().parse::<ModelKind>().map_err(|e| anyhow::anyhow!("--model-weights: {e}"))?;
                 weights.insert(kind.name().to_string(), PathBuf::from(file));
             }
             Grid {

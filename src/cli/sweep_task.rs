@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
+use super::choice::choice;
 use crate::core::eval::ScoreOptions;
 use crate::core::sweep::slurm;
 use crate::core::sweep::{
@@ -24,7 +25,7 @@ pub struct EvalSettings {
     /// Bootstrap resamples of patients for the 95 % intervals (0: none).
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    #[arg(long, value_parser = choice::<DeviceChoice>(), default_value_t = DeviceChoice::Auto)]
     pub eval_device: DeviceChoice,
     #[arg(long, default_value_t = 64)]
     pub eval_batch: usize,

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::choice::choice;
 use crate::core::dataset::Prior;
 use crate::core::models::ModelKind;
 use crate::core::sampling::Interpolation;
@@ -21,9 +22,9 @@ pub struct RunArgs {
     #[arg(long)]
     pub study: Option<PathBuf>,
     /// Model: cifarnet, alexnet-h, alexnet-l, googlenet-h, googlenet-l, vgg16, overfeat.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<ModelKind>())]
     pub model: Option<ModelKind>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Regime>())]
     pub regime: Option<Regime>,
     /// Pretrained weights for the tl and imnet regimes.
     #[arg(long)]
@@ -43,7 +44,7 @@ pub struct RunArgs {
     pub batch: Option<usize>,
     #[arg(long)]
     pub lr: Option<f64>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Prior>())]
     pub prior: Option<Prior>,
     #[arg(long)]
     pub views_per_candidate: Option<usize>,
@@ -55,11 +56,11 @@ pub struct RunArgs {
     /// Network input size instead of the model's (views are resized to it).
     #[arg(long)]
     pub input_size: Option<usize>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<Interpolation>())]
     pub interp: Option<Interpolation>,
     #[arg(long)]
     pub seed: Option<u64>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::<DeviceChoice>())]
     pub device: Option<DeviceChoice>,
     /// Run name (its directory is RUNS_DIR/NAME, never overwritten).
     #[arg(long)]

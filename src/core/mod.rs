@@ -2,6 +2,7 @@
 
 pub mod atomic;
 pub mod cache;
+pub mod choice;
 pub mod dataset;
 pub mod dicom;
 pub mod eval;
@@ -10,6 +11,7 @@ pub mod models;
 pub mod nifti;
 pub mod open;
 pub mod raster;
+pub mod sample_data;
 pub mod sampling;
 pub mod seed;
 pub mod study;

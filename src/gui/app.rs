@@ -125,7 +125,7 @@ impl CadetApp {
         match path {
             Some(p) => app.open(p),
             None => {
-                let sample = crate::cli::sample_data_dir();
+                let sample = crate::core::sample_data::sample_data_dir();
                 app.open_study(sample.join("synthetic"), false);
                 app.open_volume(sample.join("chest_cta_mediastinum.nii.gz"), None, None);
             }
@@ -139,6 +139,17 @@ impl CadetApp {
             self.open_study(path, true);
         } else {
             self.open_volume(path, None, None);
+        }
+    }
+
+    fn apply_menu(&mut self, ctx: &egui::Context, action: menu::MenuAction) {
+        let dir = self.settings.last_dir.clone();
+        match action {
+            menu::MenuAction::OpenVolume => self.dialogs.open_volume(dir),
+            menu::MenuAction::OpenDicom => self.dialogs.open_dicom(dir),
+            menu::MenuAction::OpenStudy => self.dialogs.open_study(dir),
+            menu::MenuAction::Open(path) => self.open(path),
+            menu::MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
         }
     }
 
@@ -397,11 +408,25 @@ impl eframe::App for CadetApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         egui::Panel::top("menu").resizable(false).show(ui, |ui| {
-            for action in menu::menu_bar_ui(ui, self) {
-                menu::apply(self, ui.ctx(), action);
+            let state = menu::MenuState {
+                settings: &mut self.settings,
+                viewer: &mut self.viewer,
+                dicom: &mut self.dicom,
+                renderer: &mut self.renderer,
+            };
+            for action in menu::menu_bar_ui(ui, state) {
+                self.apply_menu(ui.ctx(), action);
             }
         });
-        egui::Panel::bottom("status").resizable(false).show(ui, |ui| status::status_bar_ui(ui, self));
+        egui::Panel::bottom("status").resizable(false).show(ui, |ui| {
+            let view = status::StatusView {
+                volume: self.workspace.volume.as_ref(),
+                viewer: &self.viewer,
+                renderer: self.renderer,
+                job: self.jobs.running().next(),
+            };
+            status::status_bar_ui(ui, view);
+        });
         self.dicom_windows(ui.ctx());
         egui::Panel::top("tabs").resizable(false).show(ui, |ui| {
             ui.horizontal(|ui| {

@@ -132,8 +132,4 @@ impl Dialogs {
         }
         out
     }
-
-    pub fn is_open(&self) -> bool {
-        self.open > 0
-    }
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
-use super::app::CadetApp;
+use super::dicom_panel::DicomPanel;
+use super::state::{Settings, ViewerState};
 use super::viewer::SliceRenderer;
 use crate::core::sampling::Plane;
 use crate::core::window::{Window, WindowPreset};
@@ -20,6 +21,14 @@ pub enum MenuAction {
     Quit,
 }
 
+/// What the menu bar shows and changes.
+pub struct MenuState<'a> {
+    pub settings: &'a mut Settings,
+    pub viewer: &'a mut ViewerState,
+    pub dicom: &'a mut DicomPanel,
+    pub renderer: &'a mut SliceRenderer,
+}
+
 /// Where the volume cache lives: the default folder, or one the user typed (kept in settings).
 fn cache_settings_ui(ui: &mut egui::Ui, cache_dir: &mut Option<PathBuf>) {
     ui.label(format!("now: {}", crate::core::cache::VolumeCache::shared().dir().display()));
@@ -31,7 +40,7 @@ fn cache_settings_ui(ui: &mut egui::Ui, cache_dir: &mut Option<PathBuf>) {
     }
 }
 
-pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
+pub fn menu_bar_ui(ui: &mut egui::Ui, app: MenuState<'_>) -> Vec<MenuAction> {
     let mut actions = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
@@ -45,7 +54,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
                 actions.push(MenuAction::OpenStudy);
             }
             if ui.button("Open the sample study").clicked() {
-                actions.push(MenuAction::Open(crate::cli::sample_data_dir().join("synthetic")));
+                actions.push(MenuAction::Open(crate::core::sample_data::sample_data_dir().join("synthetic")));
             }
             ui.menu_button("Recent", |ui| {
                 if app.settings.recent.is_empty() {
@@ -64,7 +73,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
             }
         });
         ui.menu_button("View", |ui| {
-            let v = &mut app.viewer;
+            let v = &mut *app.viewer;
             ui.checkbox(&mut v.show_candidates, "Candidates");
             ui.checkbox(&mut v.show_lesions, "True nodes");
             ui.checkbox(&mut v.show_crosshair, "Crosshair");
@@ -76,7 +85,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
                 let label = format!("Import warnings ({})…", app.dicom.warnings.len());
                 ui.checkbox(&mut app.dicom.show_warnings, label);
             }
-            let v = &mut app.viewer;
+            let v = &mut *app.viewer;
             if ui.button("Reset zoom and pan").clicked() {
                 v.transforms = Default::default();
             }
@@ -84,7 +93,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
                 if ui.selectable_label(v.maximized.is_none(), "All three views").clicked() {
                     v.maximized = None;
                 }
-                for p in Plane::ALL {
+                for &p in Plane::ALL {
                     if ui.selectable_label(v.maximized == Some(p), p.label()).clicked() {
                         v.maximized = Some(p);
                     }
@@ -92,27 +101,16 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
             });
             ui.separator();
             ui.label("Slice rendering");
-            ui.radio_value(&mut app.renderer, SliceRenderer::Gpu, "GPU (WGSL shader)");
-            ui.radio_value(&mut app.renderer, SliceRenderer::Cpu, "CPU");
+            ui.radio_value(app.renderer, SliceRenderer::Gpu, "GPU (WGSL shader)");
+            ui.radio_value(app.renderer, SliceRenderer::Cpu, "CPU");
         });
     });
     actions
 }
 
-pub fn apply(app: &mut CadetApp, ctx: &egui::Context, action: MenuAction) {
-    let dir = app.settings.last_dir.clone();
-    match action {
-        MenuAction::OpenVolume => app.dialogs.open_volume(dir),
-        MenuAction::OpenDicom => app.dialogs.open_dicom(dir),
-        MenuAction::OpenStudy => app.dialogs.open_study(dir),
-        MenuAction::Open(path) => app.open(path),
-        MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
-    }
-}
-
-/// Window/level presets and values, and the overlay toggles.
-pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut CadetApp) {
-    let v = &mut app.viewer;
+/// Window/level presets and values, and the overlay toggles; `dialog_cancelled` adds a hint
+/// for desktops without a file-dialog service.
+pub fn toolbar_ui(ui: &mut egui::Ui, v: &mut ViewerState, dialog_cancelled: bool) {
     ui.horizontal_wrapped(|ui| {
         let current = v.preset.map_or("Custom", WindowPreset::label);
         egui::ComboBox::from_label("Window").selected_text(current).show_ui(ui, |ui| {
@@ -139,7 +137,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut CadetApp) {
         if ui.button("Reset views").on_hover_text("Reset zoom and pan of every view").clicked() {
             v.transforms = Default::default();
         }
-        if app.dialogs.last_cancelled {
+        if dialog_cancelled {
             ui.label("(no file chosen; without a desktop file-dialog service, pass paths on the command line or drop files here)");
         }
     });

@@ -3,14 +3,23 @@
 
 use eframe::egui;
 
-use super::app::CadetApp;
+use super::state::{OpenVolume, ViewerState};
 use super::viewer::SliceRenderer;
 use crate::core::open::VolumeSource;
 use crate::core::sampling::{Plane, SliceGeometry};
 
-pub fn status_bar_ui(ui: &mut egui::Ui, app: &CadetApp) {
+/// What the status bar shows.
+pub struct StatusView<'a> {
+    pub volume: Option<&'a OpenVolume>,
+    pub viewer: &'a ViewerState,
+    pub renderer: SliceRenderer,
+    /// The background job in progress, if any.
+    pub job: Option<&'a str>,
+}
+
+pub fn status_bar_ui(ui: &mut egui::Ui, app: StatusView<'_>) {
     ui.horizontal(|ui| {
-        if let Some(open) = &app.workspace.volume {
+        if let Some(open) = app.volume {
             let volume = &open.volume;
             if let Some((world, hu)) = app.viewer.hover {
                 let v = volume.affine().voxel_from_world_point(world).round();
@@ -61,7 +70,7 @@ pub fn status_bar_ui(ui: &mut egui::Ui, app: &CadetApp) {
                 SliceRenderer::Gpu => "GPU slices",
                 SliceRenderer::Cpu => "CPU slices",
             });
-            if let Some(job) = app.jobs.running().next() {
+            if let Some(job) = app.job {
                 ui.separator();
                 ui.label(job);
                 ui.spinner();

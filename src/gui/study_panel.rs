@@ -5,7 +5,7 @@ use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
 use super::state::Workspace;
-use super::viewer::overlay::{NEGATIVE, POSITIVE, UNKNOWN};
+use super::viewer::overlay::{NEGATIVE, POSITIVE};
 use crate::core::study::{Label, Patient};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,7 +67,7 @@ fn rows(patient: &Patient, workspace: &Workspace, panel: &StudyPanel) -> Vec<Row
     let key = |r: &Row| -> f64 {
         match panel.sort {
             SortKey::Id => r.id as f64,
-            SortKey::Label => r.label.as_class().map_or(-1.0, |c| c as f64),
+            SortKey::Label => r.label.as_class() as f64,
             SortKey::Score => r.score.unwrap_or(f64::NEG_INFINITY),
             SortKey::Distance => r.distance_mm.unwrap_or(f64::INFINITY),
         }
@@ -153,7 +153,6 @@ pub fn study_panel_ui(ui: &mut egui::Ui, workspace: &Workspace, panel: &mut Stud
                     let (text, color) = match r.label {
                         Label::Positive => ("pos", POSITIVE),
                         Label::Negative => ("neg", NEGATIVE),
-                        Label::Unknown => ("?", UNKNOWN),
                     };
                     ui.colored_label(color, text);
                 });

@@ -1,7 +1,7 @@
 //! The Visualisation tab: first-layer filters of one run or two side by side (updated whenever a
 //! checkpoint changes, so they follow a training run epoch by epoch), the last pooling layer's
-//! maps for the selected candidate, and the deconvnet reconstruction of a clicked unit; all
-//! exportable as PNG.
+//! maps for the selected candidate, the deconvnet reconstruction of a clicked unit and, beside
+//! it, Grad-CAM (guided too for the plain chains) of the predicted class; all exportable as PNG.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,11 +13,10 @@ use glam::DVec3;
 
 use crate::core::eval::load_run_model;
 use crate::core::raster::RgbaImage;
-use crate::core::sampling::{ViewSampler, ViewSpec};
 use crate::core::train::{CheckpointKind, RunDir};
 use crate::core::vis::{
-    Normalization, activation_grid, activation_tile, chain, first_layer_filters, forward, overlay,
-    reconstruction_image, top_units,
+    FilterNormalization, Units, ViewInput, activation_grid, activation_tile, first_layer_filters, grad_cam,
+    heatmap_overlay, pool_figures, reconstruction_image, strip,
 };
 use crate::core::volume::Volume;
 
@@ -40,7 +39,7 @@ impl WeightsKey {
 /// A computed picture set for one run.
 pub struct VisResult {
     pub key: WeightsKey,
-    pub normalization: Normalization,
+    pub normalization: FilterNormalization,
     pub filters: Result<RgbaImage, String>,
     /// Input view, pool maps grid, the grid's shape and scale, the top units, and the clicked
     /// unit's reconstruction and overlay.
@@ -56,12 +55,22 @@ pub struct PoolPictures {
     pub units: Vec<usize>,
     pub unit: Option<usize>,
     pub reconstruction: Option<(RgbaImage, RgbaImage)>,
+    /// Whether the network has a plain chain the deconvnet can reverse.
+    pub deconvnet: bool,
+    pub gradcam: Option<GradCamPictures>,
+}
+
+/// Grad-CAM of the predicted class over the input, and guided Grad-CAM for the plain chains.
+pub struct GradCamPictures {
+    pub class: usize,
+    pub overlay: RgbaImage,
+    pub guided: Option<RgbaImage>,
 }
 
 /// Computes filters and (when a volume and centre are given) pool maps and a reconstruction.
 pub fn compute(
     key: WeightsKey,
-    normalization: Normalization,
+    normalization: FilterNormalization,
     view: Option<(Arc<Volume>, DVec3)>,
     unit: Option<usize>,
 ) -> VisResult {
@@ -69,41 +78,42 @@ pub fn compute(
     let loaded = RunDir::open(&key.run)
         .map_err(|e| e.to_string())
         .and_then(|run| run.read_config().map_err(|e| e.to_string()).map(|c| (run, c)))
-        .and_then(|(run, config)| load_run_model(&run, &config, key.checkpoint, &device).map(|net| (net, config)));
+        .and_then(|(run, config)| {
+            load_run_model(&run, &config, key.checkpoint, &device).map(|net| (net, config)).map_err(|e| e.to_string())
+        });
     let (net, config) = match loaded {
         Ok(x) => x,
         Err(e) => return VisResult { key, normalization, filters: Err(e), pool: None },
     };
-    let filters = first_layer_filters(&net, normalization, 8);
+    let filters = first_layer_filters(&net, normalization, 8).map_err(|e| e.to_string());
     let pool = view.and_then(|(volume, center)| {
-        let pipeline = config.pipeline();
-        let sampler = ViewSampler::new(volume, config.interpolation);
-        let n = pipeline.input_size;
-        let mut input = vec![0f32; 3 * n * n];
-        pipeline.render_into(&sampler, &ViewSpec::axial(center, 64.0), None, &mut input);
-        let x = Tensor::<4>::from_data(TensorData::new(input.clone(), [1, 3, n, n]), &device); // [1, 3, n, n]
-        let input_rgb = RgbaImage::from_rgb_planes(&input.iter().map(|v| v * 0.25 + 0.5).collect::<Vec<_>>(), n);
-        let (maps, shape, reconstruction) = match chain(&net) {
-            Some(layers) => {
-                let trace = forward(layers, x);
-                let [_, c, h, w] = trace.output.dims();
-                let maps: Vec<f32> = trace.output.clone().try_into_vec_as().ok()?;
-                let recon = unit
-                    .filter(|u| *u < c)
-                    .and_then(|u| trace.reconstruct(u).try_into_vec_as::<f32>().ok())
-                    .map(|r| (reconstruction_image(&r, [n, n]), overlay(&input_rgb, &r)));
-                (maps, [c, h, w], recon)
-            }
-            None => {
-                let f = net.features(x);
-                let [_, c, h, w] = f.dims();
-                (f.try_into_vec_as().ok()?, [c, h, w], None)
-            }
+        let input = ViewInput::axial(&config, volume, center, 64.0);
+        // a unit clicked in another run may be out of range here: then only the maps
+        let figures = match unit.map(|u| pool_figures(&net, &input, Units::One(u), 9)) {
+            Some(Ok(f)) => f,
+            _ => pool_figures(&net, &input, Units::Nothing, 9).ok()?,
         };
-        let units = top_units(&maps, shape, 9);
-        let scale = (96 / shape[1].max(1)).clamp(2, 24);
-        let grid = activation_grid(&maps, shape, &units, scale);
-        Some(PoolPictures { center, input: input_rgb, grid, shape, scale, units, unit, reconstruction })
+        let reconstruction = figures.reconstructions.first().map(|r| (r.image.clone(), r.overlay.clone()));
+        let scale = (96 / figures.shape[1].max(1)).clamp(2, 24);
+        let grid = activation_grid(&figures.maps, figures.shape, &figures.strongest, scale);
+        let n = input.size;
+        let gradcam = grad_cam(&net, &input, None).ok().map(|cam| GradCamPictures {
+            class: cam.class,
+            overlay: heatmap_overlay(&input.image, &cam.map),
+            guided: cam.guided.as_ref().map(|g| reconstruction_image(g, [n, n])),
+        });
+        Some(PoolPictures {
+            center,
+            input: input.image,
+            grid,
+            shape: figures.shape,
+            scale,
+            units: figures.strongest,
+            unit,
+            reconstruction,
+            deconvnet: figures.deconvnet,
+            gradcam,
+        })
     });
     VisResult { key, normalization, filters, pool }
 }
@@ -113,7 +123,7 @@ pub fn compute(
 pub struct VisPanel {
     pub runs: [Option<PathBuf>; 2],
     pub checkpoint: Option<CheckpointKind>,
-    pub normalization: Option<Normalization>,
+    pub normalization: Option<FilterNormalization>,
     pub unit: Option<usize>,
     pub results: [Option<VisResult>; 2],
     pub pending: [bool; 2],
@@ -124,7 +134,7 @@ pub struct VisPanel {
 #[derive(Default)]
 pub struct VisActions {
     /// (slot, weights, normalization, unit) to compute.
-    pub compute: Vec<(usize, WeightsKey, Normalization, Option<usize>)>,
+    pub compute: Vec<(usize, WeightsKey, FilterNormalization, Option<usize>)>,
     pub export: Option<RgbaImage>,
 }
 
@@ -145,7 +155,7 @@ pub fn vis_ui(
 ) -> VisActions {
     let mut actions = VisActions::default();
     let checkpoint = *panel.checkpoint.get_or_insert(CheckpointKind::Best);
-    let normalization = *panel.normalization.get_or_insert(Normalization::PerFilter);
+    let normalization = *panel.normalization.get_or_insert(FilterNormalization::PerFilter);
     ui.horizontal_wrapped(|ui| {
         for slot in 0..2 {
             let label = if slot == 0 { "Run" } else { "Compare with" };
@@ -165,8 +175,8 @@ pub fn vis_ui(
         ui.radio_value(&mut cp, CheckpointKind::Last, "last");
         panel.checkpoint = Some(cp);
         let mut norm = normalization;
-        ui.radio_value(&mut norm, Normalization::PerFilter, "per-filter");
-        ui.radio_value(&mut norm, Normalization::Global, "global");
+        ui.radio_value(&mut norm, FilterNormalization::PerFilter, "per-filter");
+        ui.radio_value(&mut norm, FilterNormalization::Global, "global");
         panel.normalization = Some(norm);
     });
     if run_names.is_empty() {
@@ -178,13 +188,18 @@ pub fn vis_ui(
         let key = WeightsKey::current(run, panel.checkpoint.unwrap_or(CheckpointKind::Best));
         let stale = panel.results[slot].as_ref().is_none_or(|r| {
             r.key != key
-                || r.normalization != panel.normalization.unwrap_or(Normalization::PerFilter)
+                || r.normalization != panel.normalization.unwrap_or(FilterNormalization::PerFilter)
                 || r.pool.as_ref().map(|p| p.center) != generation_center
                 || r.pool.as_ref().and_then(|p| p.unit) != panel.unit
         });
         if stale && !panel.pending[slot] && key.modified.is_some() {
             panel.pending[slot] = true;
-            actions.compute.push((slot, key, panel.normalization.unwrap_or(Normalization::PerFilter), panel.unit));
+            actions.compute.push((
+                slot,
+                key,
+                panel.normalization.unwrap_or(FilterNormalization::PerFilter),
+                panel.unit,
+            ));
         }
     }
     ui.columns(2, |cols| {
@@ -241,26 +256,41 @@ fn slot_ui(ui: &mut egui::Ui, panel: &mut VisPanel, slot: usize, result: &VisRes
         panel.unit = clicked;
     }
     ui.label(format!("strongest units: {:?}", pool.units));
+    let side = egui::vec2(128.0, 128.0);
     ui.horizontal(|ui| {
         let input = texture(panel, ui.ctx(), &format!("input-{slot}"), &pool.input);
-        ui.add(egui::Image::new(&input).fit_to_exact_size(egui::vec2(128.0, 128.0)));
+        ui.add(egui::Image::new(&input).fit_to_exact_size(side));
         if let Some((recon, over)) = &pool.reconstruction {
             let r = texture(panel, ui.ctx(), &format!("recon-{slot}"), recon);
             let o = texture(panel, ui.ctx(), &format!("overlay-{slot}"), over);
-            ui.add(egui::Image::new(&r).fit_to_exact_size(egui::vec2(128.0, 128.0)));
-            ui.add(egui::Image::new(&o).fit_to_exact_size(egui::vec2(128.0, 128.0)));
-        } else if let Some(u) = pool.unit {
-            ui.label(format!("unit {u}: the deconvnet needs cifarnet or alexnet"));
+            ui.add(egui::Image::new(&r).fit_to_exact_size(side));
+            ui.add(egui::Image::new(&o).fit_to_exact_size(side));
+        } else if let Some(u) = pool.unit.filter(|_| !pool.deconvnet) {
+            ui.label(format!(
+                "unit {u}: the deconvnet needs a plain chain ({})",
+                crate::core::vis::reversible_models()
+            ));
         }
     });
+    let tile = pool.input.width.max(64);
     if let Some((recon, over)) = &pool.reconstruction
         && ui.button("Save reconstruction as PNG…").clicked()
     {
-        let tile = pool.input.width.max(64);
-        let mut canvas = RgbaImage::new(3 * tile + 8, tile);
-        canvas.blit(&pool.input.resized(tile, tile), 0, 0);
-        canvas.blit(&recon.resized(tile, tile), tile + 4, 0);
-        canvas.blit(&over.resized(tile, tile), 2 * tile + 8, 0);
-        actions.export = Some(canvas);
+        actions.export = Some(strip(&[&pool.input, recon, over], tile));
+    }
+    let Some(cam) = &pool.gradcam else { return };
+    ui.label(format!("Grad-CAM of class {} (the predicted one) on the last convolutional block", cam.class));
+    ui.horizontal(|ui| {
+        let o = texture(panel, ui.ctx(), &format!("gradcam-{slot}"), &cam.overlay);
+        ui.add(egui::Image::new(&o).fit_to_exact_size(side));
+        if let Some(guided) = &cam.guided {
+            let g = texture(panel, ui.ctx(), &format!("guided-{slot}"), guided);
+            ui.add(egui::Image::new(&g).fit_to_exact_size(side)).on_hover_text("guided Grad-CAM");
+        }
+    });
+    if ui.button("Save Grad-CAM as PNG…").clicked() {
+        let mut pictures = vec![&pool.input, &cam.overlay];
+        pictures.extend(&cam.guided);
+        actions.export = Some(strip(&pictures, tile));
     }
 }

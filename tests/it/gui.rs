@@ -52,7 +52,7 @@ fn selecting_a_candidate_moves_the_cursor_in_all_three_views() {
     let volume = &app.workspace.volume.as_ref().unwrap().volume;
     let expected = volume.affine().voxel_from_world_point(candidate.center());
     assert!((app.viewer.cursor_voxel - expected).length() < 1e-6, "{} vs {expected}", app.viewer.cursor_voxel);
-    for plane in Plane::ALL {
+    for &plane in Plane::ALL {
         let g = SliceGeometry::new(volume, plane);
         assert_eq!(
             app.viewer.cursor_voxel[g.slice_axis].round(),
@@ -140,7 +140,7 @@ fn a_broken_file_shows_an_error_and_keeps_the_study() {
 fn view_snapshots_on_the_software_rasteriser() {
     let mut h = harness(sample().join("synthetic/MED_SYNTH_001/MED_SYNTH_001.nii.gz"), true);
     let mut results = egui_kittest::SnapshotResults::new();
-    for plane in Plane::ALL {
+    for &plane in Plane::ALL {
         h.state_mut().viewer.maximized = Some(plane);
         h.step();
         h.step();

@@ -2,20 +2,25 @@
 
 mod bank;
 mod cache;
+mod cli;
 mod common;
 mod dicom_bad_input;
 mod dicom_cli;
 mod dicom_series;
+mod eval;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_training;
+mod models;
 mod nifti_bad_input;
 mod nifti_real;
 mod nifti_roundtrip;
+mod pipeline;
 mod pretrained;
 mod rough_edges;
 mod sampling;
+mod sgd;
 mod sweep;
 mod synth;
 mod tcia_collection;

@@ -154,7 +154,7 @@ fn identity_views_read_like_the_viewers_display_slices() {
         let n = 3;
         let view =
             ViewSampler::new(volume.clone(), Interpolation::Linear).sample(&ViewSpec::axial(center, 2.0 * n as f64), n);
-        for (channel, plane) in Plane::ALL.into_iter().enumerate() {
+        for (channel, plane) in Plane::ALL.iter().copied().enumerate() {
             let g = SliceGeometry::new(&volume, plane);
             let (col0, row0, slice) = g.screen_of(voxel);
             let display = g.extract(&volume, slice as usize);

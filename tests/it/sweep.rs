@@ -123,7 +123,7 @@ fn slurm_available() -> bool {
         panic!("CADET_REQUIRE_SLURM is set but no Slurm cluster answers (sinfo)");
     }
     if !ok {
-        eprintln!("skipped: no Slurm here (sbatch/sinfo absent or no controller); .ci/slurm.sh starts one");
+        crate::common::skip("no Slurm here (sbatch/sinfo absent or no controller); .ci/slurm.sh starts one");
     }
     ok
 }

@@ -58,7 +58,7 @@ fn multiply_adds_match_published_figures() {
 #[test]
 fn every_model_gives_logits_for_its_input_size() {
     let device = Device::flex();
-    for kind in ModelKind::ALL {
+    for &kind in ModelKind::ALL {
         let net = kind.build_seeded(3, &device, 1);
         let s = kind.input_size();
         let x = Tensor::<4>::zeros([1, 3, s, s], &device);

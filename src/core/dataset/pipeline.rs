@@ -9,20 +9,23 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::plan::{Sample, candidate_stream};
+use crate::core::choice::named_choice;
 use crate::core::sampling::{ViewProtocol, ViewSampler, ViewSpec, resize_bilinear};
 use crate::core::seed::{mix_seed, rng_for, stream};
 use crate::core::study::Study;
 use crate::core::window::Window;
 
 /// Input normalisation after windowing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Normalization {
+pub enum InputNormalization {
     /// Per-channel ImageNet mean and standard deviation (what pretrained weights expect).
     Imagenet,
     /// The windowed [0, 1] values as they are.
     None,
 }
+
+named_choice!(InputNormalization, "input normalisation", { Imagenet => "imagenet", None => "none" });
 
 pub const IMAGENET_MEAN: [f32; 3] = [0.485, 0.456, 0.406];
 pub const IMAGENET_STD: [f32; 3] = [0.229, 0.224, 0.225];
@@ -38,7 +41,7 @@ pub struct ViewPipeline {
     /// Pixels the network takes (a crop of `view_size`).
     pub input_size: usize,
     pub window: Window,
-    pub normalization: Normalization,
+    pub normalization: InputNormalization,
 }
 
 /// What views are for: training views come from the augmentation stream and are cropped at
@@ -101,8 +104,8 @@ impl ViewPipeline {
         let n = self.input_size;
         for c in 0..3 {
             let (mean, std) = match self.normalization {
-                Normalization::Imagenet => (IMAGENET_MEAN[c], IMAGENET_STD[c]),
-                Normalization::None => (0.0, 1.0),
+                InputNormalization::Imagenet => (IMAGENET_MEAN[c], IMAGENET_STD[c]),
+                InputNormalization::None => (0.0, 1.0),
             };
             for r in 0..n {
                 let row = &view[c * self.view_size * self.view_size + (r + dy) * self.view_size + dx..][..n];

@@ -5,11 +5,12 @@
 use rand::seq::{IndexedRandom, SliceRandom};
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::named_choice;
 use crate::core::seed::{mix_seed, rng_for, stream};
 use crate::core::study::Study;
 
 /// Class prior of the training set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Prior {
     /// About as many negatives as positives, re-drawn every epoch.
@@ -17,6 +18,8 @@ pub enum Prior {
     /// Every candidate (the natural, biased prior).
     Biased,
 }
+
+named_choice!(Prior, "prior", { Equal => "equal", Biased => "biased" });
 
 /// One view of one candidate: `view` numbers the candidate's views in a stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,9 +45,7 @@ pub fn labelled_candidates(study: &Study, patients: &[usize]) -> Vec<(usize, usi
     let mut out = Vec::new();
     for &p in patients {
         for c in &study.patients[p].candidates {
-            if let Some(class) = c.label.as_class() {
-                out.push((p, c.id, class));
-            }
+            out.push((p, c.id, c.label.as_class()));
         }
     }
     out
@@ -131,7 +132,7 @@ mod tests {
         Study {
             root: ".".into(),
             patients: vec![
-                patient("A", &[Positive, Negative, Negative, Negative, Unknown]),
+                patient("A", &[Positive, Negative, Negative, Negative]),
                 patient("B", &[Negative, Positive, Negative, Negative, Negative]),
             ],
         }
@@ -159,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn biased_prior_keeps_everything_but_unknown_labels() {
+    fn biased_prior_keeps_every_candidate() {
         let s = study();
         let e = epoch_samples(&s, &[0, 1], Prior::Biased, 2, 0, 1);
         assert_eq!(e.len(), 9 * 2);

@@ -1,9 +1,43 @@
-//! FROC inputs validated and indexed per patient: the form that the threshold sweep and the
-//! patient bootstrap work on, with lesion ids replaced by numbers.
+//! FROC inputs (scored candidates and true lesions), validated and indexed per patient: the
+//! form that the threshold sweep and the patient bootstrap work on, with lesion ids replaced
+//! by numbers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::froc::{FrocError, LesionRef, ScoredCandidate};
+use serde::{Deserialize, Serialize};
+
+/// A scored candidate: `label` 1 for a true lesion hit, 0 otherwise; `lesion` names the lesion
+/// a positive hits (within its patient).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScoredCandidate {
+    pub patient: String,
+    pub candidate: String,
+    pub label: u8,
+    pub score: f64,
+    pub lesion: Option<String>,
+}
+
+/// A true lesion, whether or not any candidate reached it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LesionRef {
+    pub patient: String,
+    pub lesion: String,
+}
+
+/// Why FROC inputs are invalid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FrocError {
+    #[error("candidate {patient}/{candidate} has a non-finite score ({score})")]
+    NonFiniteScore { patient: String, candidate: String, score: f64 },
+    #[error("candidate {patient}/{candidate} has label {label}; labels are 0 or 1")]
+    InvalidLabel { patient: String, candidate: String, label: u8 },
+    #[error("candidate {patient}/{candidate} has label 0 but names a lesion")]
+    NegativeWithLesion { patient: String, candidate: String },
+    #[error("candidate {patient}/{candidate} is listed twice")]
+    DuplicateCandidate { patient: String, candidate: String },
+    #[error("{given} patients given, but the candidates and lesions involve {observed}")]
+    TooFewPatients { given: usize, observed: usize },
+}
 
 /// A candidate reduced to what the threshold sweep needs.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::cases::{FrocError, LesionRef, ScoredCandidate};
 use super::cases::{Scored, concatenate, index_by_patient};
 use super::roc::mann_whitney_auc;
 
@@ -24,24 +25,6 @@ pub const FP_RATES: [(&str, f64); 8] =
 
 /// The FP-per-patient rates averaged into the CPM (as in LUNA16).
 pub const CPM_RATES: [f64; 7] = [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
-
-/// A scored candidate: `label` 1 for a true lesion hit, 0 otherwise; `lesion` names the lesion
-/// a positive hits (within its patient).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScoredCandidate {
-    pub patient: String,
-    pub candidate: String,
-    pub label: u8,
-    pub score: f64,
-    pub lesion: Option<String>,
-}
-
-/// A true lesion, whether or not any candidate reached it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct LesionRef {
-    pub patient: String,
-    pub lesion: String,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrocPoint {
@@ -71,20 +54,6 @@ pub struct FrocResult {
     pub patients: usize,
     pub lesions: usize,
     pub candidates: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum FrocError {
-    #[error("candidate {patient}/{candidate} has a non-finite score ({score})")]
-    NonFiniteScore { patient: String, candidate: String, score: f64 },
-    #[error("candidate {patient}/{candidate} has label {label}; labels are 0 or 1")]
-    InvalidLabel { patient: String, candidate: String, label: u8 },
-    #[error("candidate {patient}/{candidate} has label 0 but names a lesion")]
-    NegativeWithLesion { patient: String, candidate: String },
-    #[error("candidate {patient}/{candidate} is listed twice")]
-    DuplicateCandidate { patient: String, candidate: String },
-    #[error("{given} patients given, but the candidates and lesions involve {observed}")]
-    TooFewPatients { given: usize, observed: usize },
 }
 
 /// FROC analysis of `candidates` against all true `lesions`; `patients` is the number of

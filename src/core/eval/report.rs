@@ -7,10 +7,19 @@ use std::collections::{BTreeMap, HashMap};
 use rand::seq::IndexedRandom;
 use serde::{Deserialize, Serialize};
 
-use super::bootstrap::{FrocIntervals, bootstrap_froc};
+use super::bootstrap::{BootstrapError, FrocIntervals, bootstrap_froc};
 use super::classification::{ClassificationReport, classification_report_from_probabilities};
-use super::froc::{FrocResult, LesionRef, ScoredCandidate, froc};
+use super::froc::{FrocError, FrocResult, LesionRef, ScoredCandidate, froc};
 use crate::core::seed::rng_for;
+
+/// Why a report could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Froc(#[from] FrocError),
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+}
 
 /// FROC of a subset with its intervals.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -69,12 +78,10 @@ fn summary(
     patients: usize,
     bootstrap: usize,
     seed: u64,
-) -> Result<FrocSummary, String> {
-    let result = froc(candidates, lesions, Some(patients)).map_err(|e| e.to_string())?;
-    let ci = (bootstrap > 0)
-        .then(|| bootstrap_froc(candidates, lesions, Some(patients), bootstrap, seed))
-        .transpose()
-        .map_err(|e| e.to_string())?;
+) -> Result<FrocSummary, ReportError> {
+    let result = froc(candidates, lesions, Some(patients))?;
+    let ci =
+        (bootstrap > 0).then(|| bootstrap_froc(candidates, lesions, Some(patients), bootstrap, seed)).transpose()?;
     Ok(FrocSummary { froc: result, ci })
 }
 
@@ -94,7 +101,7 @@ fn classification(input: &ReportInput<'_>, balanced: bool) -> Option<Classificat
     classification_report_from_probabilities(classes, &truths, &probs).ok()
 }
 
-pub fn build_report(input: ReportInput<'_>) -> Result<EvalReport, String> {
+pub fn build_report(input: ReportInput<'_>) -> Result<EvalReport, ReportError> {
     let all = summary(input.candidates, input.lesions, input.patients.len(), input.bootstrap, input.seed)?;
     let mut codes: Vec<&String> = input.patients.iter().filter_map(|p| input.regions.get(p)).collect();
     codes.sort();

@@ -10,11 +10,36 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
 use super::froc::{LesionRef, ScoredCandidate};
-use crate::core::cache::bank::ViewBank;
-use crate::core::dataset::{Prefetcher, Prior, Purpose, ViewSource, fixed_samples, load_samplers};
+use crate::core::cache::bank::{BankError, ViewBank};
+use crate::core::dataset::{DatasetError, Prefetcher, Prior, Purpose, ViewSource, fixed_samples, load_samplers};
 use crate::core::models::Net;
-use crate::core::study::Study;
-use crate::core::train::{CheckpointKind, DeviceChoice, RunDir, TrainConfig, select_device};
+use crate::core::study::{Study, StudyError};
+use crate::core::train::{CheckpointKind, DeviceChoice, DeviceError, RunDir, RunDirError, TrainConfig, select_device};
+
+/// Why a run could not be scored.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    RunDir(#[from] RunDirError),
+    #[error(transparent)]
+    Bank(#[from] BankError),
+    #[error(transparent)]
+    Study(#[from] StudyError),
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Volumes(#[from] DatasetError),
+    #[error("{run}: no {kind} checkpoint yet")]
+    NoCheckpoint { run: PathBuf, kind: CheckpointKind },
+    #[error("{path}: {detail}")]
+    Checkpoint { path: PathBuf, detail: String },
+    #[error("{run}: test patient {patient} is not in the study")]
+    UnknownPatient { run: PathBuf, patient: String },
+    #[error("cannot start the view loader: {0}")]
+    Loader(std::io::Error),
+    #[error("cannot read the network's output: {0}")]
+    Output(String),
+}
 
 /// How to score a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,13 +79,13 @@ pub fn load_run_model(
     config: &TrainConfig,
     kind: CheckpointKind,
     device: &Device,
-) -> Result<Net, String> {
+) -> Result<Net, ScoreError> {
     let path = run.checkpoint_dir(kind).join("model.bpk");
     if !path.is_file() {
-        return Err(format!("{}: no {} checkpoint yet", run.path.display(), kind.dir_name()));
+        return Err(ScoreError::NoCheckpoint { run: run.path.clone(), kind });
     }
     let net = config.model.build(config.classes, device);
-    net.try_load_file(&path).map_err(|e| format!("{}: {e}", path.display()))
+    net.try_load_file(&path).map_err(|e| ScoreError::Checkpoint { detail: e.to_string(), path })
 }
 
 /// Scores the test patients of a run; `progress(done, total)` counts views.
@@ -68,17 +93,17 @@ pub fn score_run(
     run_dir: &Path,
     options: &ScoreOptions,
     progress: &mut dyn FnMut(usize, usize),
-) -> Result<RunScores, String> {
-    let run = RunDir::open(run_dir).map_err(|e| e.to_string())?;
-    let config = run.read_config().map_err(|e| e.to_string())?;
-    let split = run.read_split().map_err(|e| e.to_string())?;
+) -> Result<RunScores, ScoreError> {
+    let run = RunDir::open(run_dir)?;
+    let config = run.read_config()?;
+    let split = run.read_split()?;
     let bank = match &options.bank {
-        Some(dir) => Some(Arc::new(ViewBank::open(dir).map_err(|e| e.to_string())?)),
+        Some(dir) => Some(Arc::new(ViewBank::open(dir)?)),
         None => None,
     };
     let study = Arc::new(match &bank {
         Some(b) => b.manifest.study(),
-        None => Study::load(&config.study).map_err(|e| e.to_string())?,
+        None => Study::load(&config.study)?,
     });
     let test: Vec<usize> = split
         .test
@@ -88,14 +113,14 @@ pub fn score_run(
                 .patients
                 .iter()
                 .position(|p| &p.id == id)
-                .ok_or_else(|| format!("{}: test patient {id} is not in the study", run_dir.display()))
+                .ok_or_else(|| ScoreError::UnknownPatient { run: run_dir.to_path_buf(), patient: id.clone() })
         })
         .collect::<Result<_, _>>()?;
     let device = select_device(options.device)?.device.without_autodiff();
     let model = load_run_model(&run, &config, options.checkpoint, &device)?.valid();
     let samplers = match bank {
         Some(_) => vec![None; study.patients.len()],
-        None => load_samplers(&study, &test, config.interpolation).map_err(|e| e.to_string())?,
+        None => load_samplers(&study, &test, config.interpolation)?,
     };
     // a bank holds K views per candidate: more would repeat them
     let views = bank.as_ref().map_or(options.views, |b| options.views.min(b.manifest.views_per_candidate));
@@ -108,7 +133,7 @@ pub fn score_run(
     };
     let samples = fixed_samples(&study, &test, Prior::Biased, views, config.seed);
     let total = samples.len();
-    let loader = Prefetcher::start(source, samples, options.batch, 4, Purpose::Evaluate).map_err(|e| e.to_string())?;
+    let loader = Prefetcher::start(source, samples, options.batch, 4, Purpose::Evaluate).map_err(ScoreError::Loader)?;
     let mut sums: HashMap<(usize, usize), (Vec<f64>, usize)> = HashMap::new();
     let mut order: Vec<(usize, usize)> = Vec::new();
     let mut done = 0;
@@ -117,7 +142,7 @@ pub fn score_run(
         let s = batch.size;
         let x = Tensor::<4>::from_data(TensorData::new(batch.images, [n, 3, s, s]), &device); // [n, 3, s, s]
         let probs = softmax(model.forward(x), 1); // [n, classes]
-        let values: Vec<f32> = probs.try_into_vec_as::<f32>().map_err(|e| format!("{e:?}"))?;
+        let values: Vec<f32> = probs.try_into_vec_as::<f32>().map_err(|e| ScoreError::Output(format!("{e:?}")))?;
         let classes = values.len() / n.max(1);
         for (i, sample) in batch.samples.iter().enumerate() {
             let key = (sample.patient, sample.candidate);
@@ -143,7 +168,7 @@ pub fn score_run(
         candidates.push(ScoredCandidate {
             patient: patient.id.clone(),
             candidate: candidate.id.to_string(),
-            label: candidate.label.as_class().unwrap_or(0).min(1) as u8,
+            label: candidate.label.as_class() as u8,
             score: mean.get(1).copied().unwrap_or(0.0),
             lesion: candidate.lesion.map(|l| l.to_string()),
         });

@@ -5,13 +5,38 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::report::{EvalReport, FoldSummary, ReportInput, build_report};
+use super::report::{EvalReport, FoldSummary, ReportError, ReportInput, build_report};
+use super::score::ScoreError;
 use super::{
-    FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, ci_band, ensemble_mean, froc, froc_png,
-    pool_folds, score_run, write_lesions, write_scores,
+    AggregateError, EvalIoError, FrocError, FrocSeries, LesionRef, RunScores, ScoreOptions, ScoredCandidate, ci_band,
+    ensemble_mean, froc, froc_png, pool_folds, score_run, write_lesions, write_scores,
 };
 use crate::core::atomic::{create_fresh_dir, write_bytes_atomically};
-use crate::core::study::Study;
+use crate::core::cache::bank::{BankError, ViewBank};
+use crate::core::study::{Study, StudyError};
+
+/// Why an evaluation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("no runs to evaluate")]
+    NoRuns,
+    #[error("{run}: {source}")]
+    Score { run: PathBuf, source: Box<ScoreError> },
+    #[error(transparent)]
+    Bank(#[from] BankError),
+    #[error("cannot read the study: {0}")]
+    Study(#[from] StudyError),
+    #[error(transparent)]
+    Froc(#[from] FrocError),
+    #[error(transparent)]
+    Combine(#[from] AggregateError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Write(#[from] EvalIoError),
+    #[error("{path}: {detail}")]
+    Output { path: PathBuf, detail: String },
+}
 
 /// What is evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,23 +73,25 @@ pub struct EvalRequest {
 pub fn evaluate(
     request: &EvalRequest,
     progress: &mut dyn FnMut(usize, usize, usize),
-) -> Result<(PathBuf, EvalReport), String> {
+) -> Result<(PathBuf, EvalReport), EvalError> {
     if request.runs.is_empty() {
-        return Err("no runs to evaluate".into());
+        return Err(EvalError::NoRuns);
     }
     let scored: Vec<RunScores> = request
         .runs
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            score_run(r, &request.options, &mut |d, t| progress(i, d, t)).map_err(|e| format!("{}: {e}", r.display()))
+            score_run(r, &request.options, &mut |d, t| progress(i, d, t))
+                .map_err(|e| EvalError::Score { run: r.clone(), source: Box::new(e) })
         })
         .collect::<Result<_, _>>()?;
     let first = &scored[0];
-    let (candidates, probabilities, lesions, patients, folds) = combine(request.kind, &request.runs, &scored)?;
+    let Combined { candidates, probabilities, lesions, patients, folds } =
+        combine(request.kind, &request.runs, &scored)?;
     let regions = match &request.options.bank {
         Some(bank) => {
-            let bank = crate::core::cache::bank::ViewBank::open(bank).map_err(|e| e.to_string())?;
+            let bank = ViewBank::open(bank)?;
             bank.manifest.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect()
         }
         None => regions_of(&first.config.study)?,
@@ -86,41 +113,47 @@ pub fn evaluate(
     })?;
     let out = match &request.out {
         Some(o) => {
-            std::fs::create_dir_all(o).map_err(|e| format!("{}: {e}", o.display()))?;
+            std::fs::create_dir_all(o).map_err(|e| EvalError::Output { path: o.clone(), detail: e.to_string() })?;
             o.clone()
         }
         None => create_fresh_dir(&request.runs[0].join("eval"))
-            .map_err(|e| format!("{}: {e}", request.runs[0].display()))?,
+            .map_err(|e| EvalError::Output { path: request.runs[0].clone(), detail: e.to_string() })?,
     };
     write_outputs(&out, &report, &candidates, &lesions)?;
     Ok((out, report))
 }
 
-fn regions_of(study: &Path) -> Result<HashMap<String, String>, String> {
-    let s = Study::load(study).map_err(|e| format!("cannot read the study: {e}"))?;
+fn regions_of(study: &Path) -> Result<HashMap<String, String>, StudyError> {
+    let s = Study::load(study)?;
     Ok(s.patients.iter().map(|p| (p.id.clone(), p.region.code().to_string())).collect())
 }
 
-type Combined = (Vec<ScoredCandidate>, Vec<Vec<f64>>, Vec<LesionRef>, Vec<String>, Vec<FoldSummary>);
+/// The candidates of one evaluation, from however many runs.
+struct Combined {
+    candidates: Vec<ScoredCandidate>,
+    /// Mean probability of every class, per candidate (same order).
+    probabilities: Vec<Vec<f64>>,
+    lesions: Vec<LesionRef>,
+    patients: Vec<String>,
+    /// Per-fold FROC of a cross-validation (empty otherwise).
+    folds: Vec<FoldSummary>,
+}
 
 /// One candidate list from one run, several folds (pooled) or several models (averaged).
-fn combine(kind: EvalKind, runs: &[PathBuf], scored: &[RunScores]) -> Result<Combined, String> {
+fn combine(kind: EvalKind, runs: &[PathBuf], scored: &[RunScores]) -> Result<Combined, EvalError> {
     let mut folds = Vec::new();
     let (candidates, probabilities) = match kind {
         EvalKind::Cv => {
             for (run, s) in runs.iter().zip(scored) {
-                let f = froc(&s.candidates, &s.lesions, Some(s.patients.len())).map_err(|e| e.to_string())?;
+                let f = froc(&s.candidates, &s.lesions, Some(s.patients.len()))?;
                 folds.push(FoldSummary { run: run.display().to_string(), froc: f });
             }
             let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
-            (
-                pool_folds(&lists).map_err(|e| e.to_string())?,
-                scored.iter().flat_map(|s| s.probabilities.clone()).collect(),
-            )
+            (pool_folds(&lists)?, scored.iter().flat_map(|s| s.probabilities.clone()).collect())
         }
         EvalKind::Ensemble => {
             let lists: Vec<Vec<ScoredCandidate>> = scored.iter().map(|s| s.candidates.clone()).collect();
-            let merged = ensemble_mean(&lists).map_err(|e| e.to_string())?;
+            let merged = ensemble_mean(&lists)?;
             let probs = merged.iter().map(|c| vec![1.0 - c.score, c.score]).collect();
             (merged, probs)
         }
@@ -132,7 +165,7 @@ fn combine(kind: EvalKind, runs: &[PathBuf], scored: &[RunScores]) -> Result<Com
     let mut patients: Vec<String> = scored.iter().flat_map(|s| s.patients.clone()).collect();
     patients.sort();
     patients.dedup();
-    Ok((candidates, probabilities, lesions, patients, folds))
+    Ok(Combined { candidates, probabilities, lesions, patients, folds })
 }
 
 fn write_outputs(
@@ -140,12 +173,13 @@ fn write_outputs(
     report: &EvalReport,
     candidates: &[ScoredCandidate],
     lesions: &[LesionRef],
-) -> Result<(), String> {
-    write_scores(&out.join("scores.csv"), candidates).map_err(|e| e.to_string())?;
-    write_lesions(&out.join("lesions.csv"), lesions).map_err(|e| e.to_string())?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+) -> Result<(), EvalError> {
+    write_scores(&out.join("scores.csv"), candidates)?;
+    write_lesions(&out.join("lesions.csv"), lesions)?;
     let path = out.join("report.json");
-    write_bytes_atomically(&path, json.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let output = |detail: String| EvalError::Output { path: path.clone(), detail };
+    let json = serde_json::to_string_pretty(report).map_err(|e| output(e.to_string()))?;
+    write_bytes_atomically(&path, json.as_bytes()).map_err(|e| output(e.to_string()))?;
     let mut series = vec![FrocSeries {
         name: format!("{} {} (all)", report.model, report.regime),
         curve: &report.all.froc.curve,
@@ -154,5 +188,7 @@ fn write_outputs(
     for (region, s) in &report.regions {
         series.push(FrocSeries { name: region.clone(), curve: &s.froc.curve, band: None });
     }
-    froc_png(&series, &format!("FROC: {} {}", report.model, report.regime), &out.join("froc.png"), 720, 520)
+    let png = out.join("froc.png");
+    froc_png(&series, &format!("FROC: {} {}", report.model, report.regime), &png, 720, 520)
+        .map_err(|detail| EvalError::Output { path: png, detail })
 }

@@ -9,7 +9,8 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
+use super::chain::{Stage, forward_stages, trace_stages};
 
 /// Which AlexNet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,13 +84,28 @@ impl AlexNet {
         }
     }
 
+    /// The feature layers up to pool-5, in order.
+    pub fn stages(&self) -> Vec<Stage<'_>> {
+        vec![
+            Stage::Conv(&self.conv1),
+            Stage::Relu,
+            Stage::MaxPool(&self.pool1),
+            Stage::Conv(&self.conv2),
+            Stage::Relu,
+            Stage::MaxPool(&self.pool2),
+            Stage::Conv(&self.conv3),
+            Stage::Relu,
+            Stage::Conv(&self.conv4),
+            Stage::Relu,
+            Stage::Conv(&self.conv5),
+            Stage::Relu,
+            Stage::MaxPool(&self.pool5),
+        ]
+    }
+
     /// Pool-5 activations, `[batch, 256, s, s]` (before the adaptive average pooling).
     pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.pool1.forward(relu(self.conv1.forward(x)));
-        let x = self.pool2.forward(relu(self.conv2.forward(x)));
-        let x = relu(self.conv3.forward(x));
-        let x = relu(self.conv4.forward(x));
-        self.pool5.forward(relu(self.conv5.forward(x)))
+        forward_stages(&self.stages(), x)
     }
 
     pub fn classify(&self, features: Tensor<4>) -> Tensor<2> {
@@ -101,19 +117,11 @@ impl AlexNet {
         self.fc8.forward(x)
     }
 
-    pub fn trace(variant: AlexVariant, classes: usize, size: usize) -> Trace {
-        let (stride, padding) = variant.first_layer();
-        let ceil = variant.ceil_pooling();
-        let t = Trace::input(3, size)
-            .conv(64, 11, stride, padding, 1)
-            .pool(3, 2, 0, ceil)
-            .conv(192, 5, 1, 2, 1)
-            .pool(3, 2, 0, ceil)
-            .conv(384, 3, 1, 1, 1)
-            .conv(256, 3, 1, 1, 1)
-            .conv(256, 3, 1, 1, 1)
-            .pool(3, 2, 0, ceil);
-        let s = variant.pool5_size();
-        Trace { size: s, ..t }.linear(4096).linear(4096).linear(classes)
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        trace_stages(&self.stages(), ShapeTrace::input(3, size))
+            .adaptive_pool(self.pool5_size)
+            .linear_layer(&self.fc6)
+            .linear_layer(&self.fc7)
+            .linear_layer(&self.fc8)
     }
 }

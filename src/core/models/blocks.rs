@@ -1,9 +1,9 @@
 //! Building blocks shared by the model zoo: initialised convolutions and linear layers, the
-//! conv + batch-norm + ReLU block of torchvision's GoogLeNet, and the shape arithmetic used to
-//! count multiply-adds.
+//! conv + batch-norm + ReLU block of torchvision's GoogLeNet, and the shape arithmetic that
+//! counts multiply-adds by reading a network's own (lazy, never initialised) layers.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::pool::{AvgPool2d, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
@@ -62,15 +62,32 @@ impl BasicConv2d {
     }
 }
 
+/// Output size of a convolution or pooling window along one axis (`ceil` only for pooling).
+fn window_output(size: usize, padding: &PaddingConfig2d, kernel: usize, stride: usize) -> usize {
+    match padding {
+        PaddingConfig2d::Same => size.div_ceil(stride),
+        PaddingConfig2d::Valid => (size - kernel) / stride + 1,
+        PaddingConfig2d::Explicit(top, _, bottom, _) => (size + top + bottom - kernel) / stride + 1,
+    }
+}
+
+/// The symmetric padding of a pooling layer (the zoo pads pools symmetrically or not at all).
+fn pool_padding(padding: &PaddingConfig2d) -> usize {
+    match padding {
+        PaddingConfig2d::Explicit(top, ..) => *top,
+        _ => 0,
+    }
+}
+
 /// Shape arithmetic for counting multiply-adds without running a model.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Trace {
+pub struct ShapeTrace {
     pub channels: usize,
     pub size: usize,
     pub macs: u64,
 }
 
-impl Trace {
+impl ShapeTrace {
     pub fn input(channels: usize, size: usize) -> Self {
         Self { channels, size, macs: 0 }
     }
@@ -80,6 +97,34 @@ impl Trace {
         let size = (self.size + 2 * padding - kernel) / stride + 1;
         let macs = (size * size * out * (self.channels / groups) * kernel * kernel) as u64;
         Self { channels: out, size, macs: self.macs + macs }
+    }
+
+    /// A network's convolution, read from its (lazy) weight shape `[out, in / groups, k, k]`,
+    /// stride and padding.
+    pub fn conv_layer(self, c: &Conv2d) -> Self {
+        let shape = c.weight.lazy_shape();
+        let (out, per_group, kh, kw) = (shape[0], shape[1], shape[2], shape[3]);
+        let size = window_output(self.size, &c.padding, kh, c.stride[0]);
+        let macs = (size * size * out * per_group * kh * kw) as u64;
+        Self { channels: out, size, macs: self.macs + macs }
+    }
+
+    pub fn max_pool_layer(self, p: &MaxPool2d) -> Self {
+        self.pool(p.kernel_size[0], p.stride[0], pool_padding(&p.padding), p.ceil_mode)
+    }
+
+    pub fn avg_pool_layer(self, p: &AvgPool2d) -> Self {
+        self.pool(p.kernel_size[0], p.stride[0], pool_padding(&p.padding), p.ceil_mode)
+    }
+
+    /// A network's fully connected layer (burn's weight is `[in, out]`) on the flattened input.
+    pub fn linear_layer(self, l: &Linear) -> Self {
+        self.linear(l.weight.lazy_shape()[1])
+    }
+
+    /// Adaptive average pooling to `size`×`size` (no multiply-adds counted).
+    pub fn adaptive_pool(self, size: usize) -> Self {
+        Self { size, ..self }
     }
 
     /// Max or average pooling, rounding up (`ceil`) or down (no multiply-adds counted).
@@ -108,7 +153,7 @@ impl Trace {
     }
 
     /// Adds the multiply-adds of a parallel branch computed from the same input.
-    pub fn with(self, other: Trace) -> Self {
+    pub fn with(self, other: ShapeTrace) -> Self {
         Self { macs: self.macs + other.macs, ..self }
     }
 }
@@ -120,15 +165,15 @@ mod tests {
     #[test]
     fn trace_matches_hand_computed_shapes() {
         // AlexNet's first layer at 224: (224 + 4 − 11) / 4 + 1 = 55; 55²·64·3·11² multiply-adds
-        let t = Trace::input(3, 224).conv(64, 11, 4, 2, 1);
+        let t = ShapeTrace::input(3, 224).conv(64, 11, 4, 2, 1);
         assert_eq!(t.size, 55);
         assert_eq!(t.macs, 55 * 55 * 64 * 3 * 121);
         // Caffe/ceil pooling: 32 → ceil((32 − 3) / 2) + 1 = 16; 55 → 27
-        assert_eq!(Trace::input(32, 32).pool(3, 2, 0, true).size, 16);
-        assert_eq!(Trace::input(32, 32).pool(3, 2, 0, false).size, 15);
+        assert_eq!(ShapeTrace::input(32, 32).pool(3, 2, 0, true).size, 16);
+        assert_eq!(ShapeTrace::input(32, 32).pool(3, 2, 0, false).size, 15);
         assert_eq!(t.pool(3, 2, 0, false).size, 27);
         // the last window may not start in the padding: 4 with kernel 2, stride 2, pad 1 → 3
-        assert_eq!(Trace::input(1, 4).pool(2, 2, 1, true).size, 3);
-        assert_eq!(Trace::input(256, 6).linear(4096).macs, 9216 * 4096);
+        assert_eq!(ShapeTrace::input(1, 4).pool(2, 2, 1, true).size, 3);
+        assert_eq!(ShapeTrace::input(256, 6).linear(4096).macs, 9216 * 4096);
     }
 }

@@ -8,7 +8,8 @@ use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
+use super::chain::{Stage, forward_stages, trace_stages};
 
 #[derive(Module, Debug)]
 pub struct CifarNet {
@@ -42,11 +43,24 @@ impl CifarNet {
         }
     }
 
+    /// The feature layers up to the last pooling, in order (Caffe pools before the first ReLU).
+    pub fn stages(&self) -> Vec<Stage<'_>> {
+        vec![
+            Stage::Conv(&self.conv1),
+            Stage::MaxPool(&self.pool1),
+            Stage::Relu,
+            Stage::Conv(&self.conv2),
+            Stage::Relu,
+            Stage::AvgPool(&self.pool2),
+            Stage::Conv(&self.conv3),
+            Stage::Relu,
+            Stage::AvgPool(&self.pool3),
+        ]
+    }
+
     /// The last pooling layer's output, `[batch, 64, 4, 4]` for 32×32 input.
     pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = relu(self.pool1.forward(self.conv1.forward(x)));
-        let x = self.pool2.forward(relu(self.conv2.forward(x)));
-        self.pool3.forward(relu(self.conv3.forward(x)))
+        forward_stages(&self.stages(), x)
     }
 
     pub fn classify(&self, features: Tensor<4>) -> Tensor<2> {
@@ -54,15 +68,7 @@ impl CifarNet {
         self.fc5.forward(relu(self.fc4.forward(x)))
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        Trace::input(3, size)
-            .conv(32, 5, 1, 2, 1)
-            .pool(3, 2, 0, true)
-            .conv(32, 5, 1, 2, 1)
-            .pool(3, 2, 0, true)
-            .conv(64, 5, 1, 2, 1)
-            .pool(3, 2, 0, true)
-            .linear(64)
-            .linear(classes)
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        trace_stages(&self.stages(), ShapeTrace::input(3, size)).linear_layer(&self.fc4).linear_layer(&self.fc5)
     }
 }

@@ -10,7 +10,7 @@ use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, 
 use burn::prelude::*;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, linear};
+use super::blocks::{ShapeTrace, linear};
 
 /// (expansion, kernel, stride, output channels, repeats) of the seven stages.
 const STAGES: [(usize, usize, usize, usize, usize); 7] = [
@@ -129,24 +129,11 @@ impl EfficientNetLite0 {
         self.fc.forward(self.dropout.forward(x))
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        // "same" convolutions keep ceil(size / stride)
-        let same = |t: Trace, out: usize, k: usize, s: usize, groups: usize| {
-            let size_out = t.size.div_ceil(s);
-            let macs = (size_out * size_out * out * (t.channels / groups) * k * k) as u64;
-            Trace { channels: out, size: size_out, macs: t.macs + macs }
-        };
-        let mut t = same(Trace::input(3, size), 32, 3, 2, 1);
-        for (expansion, kernel, stride, output, repeats) in STAGES {
-            for r in 0..repeats {
-                let hidden = t.channels * expansion;
-                if expansion != 1 {
-                    t = same(t, hidden, 1, 1, 1);
-                }
-                t = same(t, hidden, kernel, if r == 0 { stride } else { 1 }, hidden);
-                t = same(t, output, 1, 1, 1);
-            }
-        }
-        same(t, 1280, 1, 1, 1).global_pool().linear(classes)
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        let t = self.blocks.iter().fold(ShapeTrace::input(3, size).conv_layer(&self.stem), |t, b| {
+            let t = b.expand.as_ref().map_or(t, |e| t.conv_layer(e));
+            t.conv_layer(&b.depthwise).conv_layer(&b.project)
+        });
+        t.conv_layer(&self.head).global_pool().linear_layer(&self.fc)
     }
 }

@@ -8,7 +8,7 @@ use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::prelude::*;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{BasicConv2d, Trace, linear, max_pool};
+use super::blocks::{BasicConv2d, ShapeTrace, linear, max_pool};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GoogVariant {
@@ -78,14 +78,15 @@ impl Inception {
         Tensor::cat(vec![a, b, c, d], 1)
     }
 
-    fn trace(c: [usize; 7], t: Trace) -> Trace {
-        let [_, b1, b2r, b2, b3r, b3, b4] = c;
-        let a = t.conv(b1, 1, 1, 0, 1);
-        let b = t.conv(b2r, 1, 1, 0, 1).conv(b2, 3, 1, 1, 1);
-        let cc = t.conv(b3r, 1, 1, 0, 1).conv(b3, 3, 1, 1, 1);
-        let d = t.pool(3, 1, 1, true).conv(b4, 1, 1, 0, 1);
-        let macs = a.macs + b.macs + cc.macs + d.macs - 3 * t.macs;
-        Trace { channels: b1 + b2 + b3 + b4, size: t.size, macs }
+    /// The four branches read from the same input; their outputs are concatenated.
+    fn trace(&self, t: ShapeTrace) -> ShapeTrace {
+        let chain = |convs: &[BasicConv2d]| convs.iter().fold(t, |t, c| t.conv_layer(&c.conv));
+        let a = t.conv_layer(&self.branch1.conv);
+        let b = chain(&self.branch2);
+        let c = chain(&self.branch3);
+        let d = t.max_pool_layer(&self.branch4_pool).conv_layer(&self.branch4.conv);
+        let macs = a.macs + b.macs + c.macs + d.macs - 3 * t.macs;
+        ShapeTrace { channels: a.channels + b.channels + c.channels + d.channels, size: t.size, macs }
     }
 }
 
@@ -140,22 +141,16 @@ impl GoogLeNet {
         self.fc.forward(self.dropout.forward(x))
     }
 
-    pub fn trace(variant: GoogVariant, classes: usize, size: usize) -> Trace {
-        let ((filters, kernel, stride, padding), pool_stride) = variant.stem();
-        let mut t = Trace::input(3, size)
-            .conv(filters, kernel, stride, padding, 1)
-            .pool(3, pool_stride, 0, true)
-            .conv(64, 1, 1, 0, 1)
-            .conv(192, 3, 1, 1, 1)
-            .pool(3, 2, 0, true);
-        for (i, m) in MODULES.iter().enumerate() {
-            t = Inception::trace(*m, t);
-            t = match i {
-                1 => t.pool(3, 2, 0, true),
-                6 => t.pool(2, 2, 0, true),
-                _ => t,
-            };
-        }
-        t.global_pool().linear(classes)
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        let stage = |mods: &[Inception], t: ShapeTrace| mods.iter().fold(t, |t, m| m.trace(t));
+        let t = ShapeTrace::input(3, size)
+            .conv_layer(&self.conv1.conv)
+            .max_pool_layer(&self.maxpool1)
+            .conv_layer(&self.conv2.conv)
+            .conv_layer(&self.conv3.conv)
+            .max_pool_layer(&self.maxpool2);
+        let t = stage(&self.inception3, t).max_pool_layer(&self.maxpool3);
+        let t = stage(&self.inception4, t).max_pool_layer(&self.maxpool4);
+        stage(&self.inception5, t).global_pool().linear_layer(&self.fc)
     }
 }

@@ -4,6 +4,7 @@
 
 mod alexnet;
 mod blocks;
+mod chain;
 mod cifarnet;
 mod efficientnet;
 mod googlenet;
@@ -13,12 +14,14 @@ mod params;
 pub mod pretrained;
 mod vgg;
 
+use crate::core::choice::named_choice;
 use crate::core::seed::with_backend_rng;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use alexnet::{AlexNet, AlexVariant};
-pub use blocks::Trace;
+pub use blocks::ShapeTrace;
+pub use chain::Stage;
 pub use cifarnet::CifarNet;
 pub use efficientnet::{EfficientNetLite0, MbConv};
 pub use googlenet::{GoogLeNet, GoogVariant, Inception};
@@ -27,7 +30,7 @@ pub use params::{ParamInfo, ParamPath, count_trainable, list_params};
 pub use vgg::Vgg16;
 
 /// Which network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
     Cifarnet,
@@ -40,36 +43,18 @@ pub enum ModelKind {
     EfficientnetLite0,
 }
 
+named_choice!(ModelKind, "model", {
+    Cifarnet => "cifarnet",
+    AlexnetH => "alexnet-h",
+    AlexnetL => "alexnet-l",
+    GooglenetH => "googlenet-h",
+    GooglenetL => "googlenet-l",
+    Vgg16 => "vgg16",
+    Overfeat => "overfeat",
+    EfficientnetLite0 => "efficientnet-lite0",
+});
+
 impl ModelKind {
-    pub const ALL: [ModelKind; 8] = [
-        ModelKind::Cifarnet,
-        ModelKind::AlexnetH,
-        ModelKind::AlexnetL,
-        ModelKind::GooglenetH,
-        ModelKind::GooglenetL,
-        ModelKind::Vgg16,
-        ModelKind::Overfeat,
-        ModelKind::EfficientnetLite0,
-    ];
-
-    /// The name used on the command line and in run configs.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Cifarnet => "cifarnet",
-            ModelKind::AlexnetH => "alexnet-h",
-            ModelKind::AlexnetL => "alexnet-l",
-            ModelKind::GooglenetH => "googlenet-h",
-            ModelKind::GooglenetL => "googlenet-l",
-            ModelKind::Vgg16 => "vgg16",
-            ModelKind::Overfeat => "overfeat",
-            ModelKind::EfficientnetLite0 => "efficientnet-lite0",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
-    }
-
     /// The square input the network consumes (pixels).
     pub fn input_size(self) -> usize {
         match self {
@@ -137,19 +122,10 @@ impl ModelKind {
         }
     }
 
-    /// Shapes and multiply-adds at the model's input size.
-    pub fn trace(self, classes: usize) -> Trace {
-        let size = self.input_size();
-        match self {
-            ModelKind::Cifarnet => CifarNet::trace(classes, size),
-            ModelKind::AlexnetH => AlexNet::trace(AlexVariant::High, classes, size),
-            ModelKind::AlexnetL => AlexNet::trace(AlexVariant::Low, classes, size),
-            ModelKind::GooglenetH => GoogLeNet::trace(GoogVariant::High, classes, size),
-            ModelKind::GooglenetL => GoogLeNet::trace(GoogVariant::Low, classes, size),
-            ModelKind::Vgg16 => Vgg16::trace(classes, size),
-            ModelKind::Overfeat => OverFeat::trace(classes, size),
-            ModelKind::EfficientnetLite0 => EfficientNetLite0::trace(classes, size),
-        }
+    /// Shapes and multiply-adds at the model's input size, read from the network's own layers
+    /// (built lazily: no weight is drawn).
+    pub fn trace(self, classes: usize) -> ShapeTrace {
+        self.build(classes, &Device::flex()).trace(self.input_size())
     }
 
     /// Path prefix of the classifier layer that transfer learning re-initialises.
@@ -159,12 +135,6 @@ impl ModelKind {
             ModelKind::AlexnetH | ModelKind::AlexnetL | ModelKind::Vgg16 | ModelKind::Overfeat => "fc8.",
             ModelKind::GooglenetH | ModelKind::GooglenetL | ModelKind::EfficientnetLite0 => "fc.",
         }
-    }
-}
-
-impl std::fmt::Display for ModelKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -195,6 +165,30 @@ impl Net {
             Net::Vgg16(m) => m.features(x),
             Net::OverFeat(m) => m.features(x),
             Net::EfficientNet(m) => m.features(x),
+        }
+    }
+
+    /// The feature layers of the plain chains (every network but GoogLeNet and EfficientNet,
+    /// whose branches merge), in order: what the deconvnet reverses.
+    pub fn stages(&self) -> Option<Vec<Stage<'_>>> {
+        match self {
+            Net::CifarNet(m) => Some(m.stages()),
+            Net::AlexNet(m) => Some(m.stages()),
+            Net::Vgg16(m) => Some(m.stages()),
+            Net::OverFeat(m) => Some(m.stages()),
+            Net::GoogLeNet(_) | Net::EfficientNet(_) => None,
+        }
+    }
+
+    /// Shapes and multiply-adds for `size`×`size` inputs.
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        match self {
+            Net::CifarNet(m) => m.trace(size),
+            Net::AlexNet(m) => m.trace(size),
+            Net::GoogLeNet(m) => m.trace(size),
+            Net::Vgg16(m) => m.trace(size),
+            Net::OverFeat(m) => m.trace(size),
+            Net::EfficientNet(m) => m.trace(size),
         }
     }
 

@@ -9,7 +9,8 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
+use super::chain::{Stage, forward_stages, trace_stages};
 
 #[derive(Module, Debug)]
 pub struct OverFeat {
@@ -43,13 +44,28 @@ impl OverFeat {
         }
     }
 
+    /// The feature layers up to pool-5, in order (one 2×2 max pooling used three times).
+    pub fn stages(&self) -> Vec<Stage<'_>> {
+        vec![
+            Stage::Conv(&self.conv1),
+            Stage::Relu,
+            Stage::MaxPool(&self.pool),
+            Stage::Conv(&self.conv2),
+            Stage::Relu,
+            Stage::MaxPool(&self.pool),
+            Stage::Conv(&self.conv3),
+            Stage::Relu,
+            Stage::Conv(&self.conv4),
+            Stage::Relu,
+            Stage::Conv(&self.conv5),
+            Stage::Relu,
+            Stage::MaxPool(&self.pool),
+        ]
+    }
+
     /// Pool-5 activations, `[batch, 1024, 6, 6]` at 231 px.
     pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.pool.forward(relu(self.conv1.forward(x)));
-        let x = self.pool.forward(relu(self.conv2.forward(x)));
-        let x = relu(self.conv3.forward(x));
-        let x = relu(self.conv4.forward(x));
-        self.pool.forward(relu(self.conv5.forward(x)))
+        forward_stages(&self.stages(), x)
     }
 
     pub fn classify(&self, features: Tensor<4>) -> Tensor<2> {
@@ -59,16 +75,11 @@ impl OverFeat {
         self.fc8.forward(x)
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        let t = Trace::input(3, size)
-            .conv(96, 11, 4, 0, 1)
-            .pool(2, 2, 0, false)
-            .conv(256, 5, 1, 0, 1)
-            .pool(2, 2, 0, false)
-            .conv(512, 3, 1, 1, 1)
-            .conv(1024, 3, 1, 1, 1)
-            .conv(1024, 3, 1, 1, 1)
-            .pool(2, 2, 0, false);
-        Trace { size: 6, ..t }.linear(3072).linear(4096).linear(classes)
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        trace_stages(&self.stages(), ShapeTrace::input(3, size))
+            .adaptive_pool(6)
+            .linear_layer(&self.fc6)
+            .linear_layer(&self.fc7)
+            .linear_layer(&self.fc8)
     }
 }

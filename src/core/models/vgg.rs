@@ -7,7 +7,8 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::module::adaptive_avg_pool2d;
 
-use super::blocks::{Trace, conv, linear, max_pool};
+use super::blocks::{ShapeTrace, conv, linear, max_pool};
+use super::chain::{Stage, forward_stages, trace_stages};
 
 /// Output channels of the 13 convolutions; a 0 marks a 2×2 max pooling.
 const LAYOUT: [usize; 18] = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0];
@@ -42,20 +43,24 @@ impl Vgg16 {
         }
     }
 
-    /// Pool-5 activations, `[batch, 512, 7, 7]` at 224 px.
-    pub fn features(&self, mut x: Tensor<4>) -> Tensor<4> {
+    /// The feature layers up to pool-5, in order: each convolution followed by a ReLU, a 2×2
+    /// max pooling where [`LAYOUT`] has a 0.
+    pub fn stages(&self) -> Vec<Stage<'_>> {
         let mut convs = self.convs.iter();
+        let mut stages = Vec::new();
         for &entry in &LAYOUT {
-            x = if entry == 0 {
-                self.pool.forward(x)
-            } else {
-                match convs.next() {
-                    Some(c) => relu(c.forward(x)),
-                    None => x,
-                }
-            };
+            if entry == 0 {
+                stages.push(Stage::MaxPool(&self.pool));
+            } else if let Some(c) = convs.next() {
+                stages.extend([Stage::Conv(c), Stage::Relu]);
+            }
         }
-        x
+        stages
+    }
+
+    /// Pool-5 activations, `[batch, 512, 7, 7]` at 224 px.
+    pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
+        forward_stages(&self.stages(), x)
     }
 
     pub fn classify(&self, features: Tensor<4>) -> Tensor<2> {
@@ -65,11 +70,11 @@ impl Vgg16 {
         self.fc8.forward(x)
     }
 
-    pub fn trace(classes: usize, size: usize) -> Trace {
-        let mut t = Trace::input(3, size);
-        for &entry in &LAYOUT {
-            t = if entry == 0 { t.pool(2, 2, 0, false) } else { t.conv(entry, 3, 1, 1, 1) };
-        }
-        Trace { size: 7, ..t }.linear(4096).linear(4096).linear(classes)
+    pub fn trace(&self, size: usize) -> ShapeTrace {
+        trace_stages(&self.stages(), ShapeTrace::input(3, size))
+            .adaptive_pool(7)
+            .linear_layer(&self.fc6)
+            .linear_layer(&self.fc7)
+            .linear_layer(&self.fc8)
     }
 }

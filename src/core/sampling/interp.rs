@@ -7,13 +7,14 @@
 
 use rayon::prelude::*;
 
+use crate::core::choice::named_choice;
 use crate::core::volume::{Volume, Voxels};
 
 /// What points outside the volume read: air.
 pub const OUTSIDE_HU: f32 = -1024.0;
 
 /// Interpolation method of a view.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Interpolation {
     /// Trilinear.
@@ -21,6 +22,8 @@ pub enum Interpolation {
     /// Cubic B-spline with prefilter (the paper resamples with B-splines).
     Bspline,
 }
+
+named_choice!(Interpolation, "interpolation", { Linear => "linear", Bspline => "bspline" });
 
 /// Something that can be read at a continuous voxel coordinate inside the grid.
 pub trait Interpolator: Sync {

@@ -6,6 +6,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::view::ViewSpec;
+use crate::core::choice::named_choice;
 use crate::core::geometry::random_rotation;
 use crate::core::seed::rng_for;
 
@@ -20,7 +21,7 @@ pub enum FovChoice {
 }
 
 /// How the frame is rotated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RotationMode {
     /// Uniform over all 3-D rotations.
@@ -31,8 +32,10 @@ pub enum RotationMode {
     None,
 }
 
+named_choice!(RotationMode, "rotation", { Uniform => "uniform", InPlane => "in-plane", None => "none" });
+
 /// The region the shift is drawn from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShiftMode {
     /// Uniform in a ball of radius `max_shift_mm`.
@@ -40,6 +43,8 @@ pub enum ShiftMode {
     /// Uniform in a cube of half-side `max_shift_mm`.
     Box,
 }
+
+named_choice!(ShiftMode, "shift", { Ball => "ball", Box => "box" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewProtocol {

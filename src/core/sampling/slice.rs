@@ -10,10 +10,11 @@
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::named_choice;
 use crate::core::geometry::axis_letter;
 use crate::core::volume::Volume;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Plane {
     Axial,
@@ -21,9 +22,9 @@ pub enum Plane {
     Sagittal,
 }
 
-impl Plane {
-    pub const ALL: [Plane; 3] = [Plane::Axial, Plane::Coronal, Plane::Sagittal];
+named_choice!(Plane, "plane", { Axial => "axial", Coronal => "coronal", Sagittal => "sagittal" });
 
+impl Plane {
     pub fn label(self) -> &'static str {
         match self {
             Plane::Axial => "Axial",

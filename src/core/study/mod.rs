@@ -98,16 +98,14 @@ impl Lesion {
 pub enum Label {
     Positive,
     Negative,
-    Unknown,
 }
 
 impl Label {
-    /// 1 for positive, 0 for negative, `None` when unknown.
-    pub fn as_class(self) -> Option<usize> {
+    /// 1 for positive, 0 for negative.
+    pub fn as_class(self) -> usize {
         match self {
-            Label::Positive => Some(1),
-            Label::Negative => Some(0),
-            Label::Unknown => None,
+            Label::Positive => 1,
+            Label::Negative => 0,
         }
     }
 }

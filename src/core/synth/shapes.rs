@@ -38,10 +38,6 @@ impl Aabb {
     pub fn contains(&self, p: DVec3) -> bool {
         p.cmpge(self.lo).all() && p.cmple(self.hi).all()
     }
-
-    pub fn overlaps_z(&self, z0: f64, z1: f64) -> bool {
-        self.hi.z >= z0 && self.lo.z <= z1
-    }
 }
 
 /// An ellipsoid with an optional wall (a shell of another tissue and HU).

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::dataset::{Normalization, Prior, ViewPipeline};
+use crate::core::choice::named_choice;
+use crate::core::dataset::{InputNormalization, Prior, ViewPipeline};
 use crate::core::models::ModelKind;
 use crate::core::sampling::{Interpolation, ViewProtocol};
 use crate::core::window::{Window, WindowPreset};
 
 /// How the network's weights start and which of them train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Regime {
     /// Random initialisation; every layer trains.
@@ -23,18 +24,10 @@ pub enum Regime {
     Imnet,
 }
 
-impl Regime {
-    pub fn name(self) -> &'static str {
-        match self {
-            Regime::Ri => "ri",
-            Regime::Tl => "tl",
-            Regime::Imnet => "imnet",
-        }
-    }
-}
+named_choice!(Regime, "regime", { Ri => "ri", Tl => "tl", Imnet => "imnet" });
 
 /// Where training runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeviceChoice {
     /// The GPU when one exists, otherwise the CPU.
@@ -44,6 +37,8 @@ pub enum DeviceChoice {
     /// The CPU (burn's flex backend).
     Cpu,
 }
+
+named_choice!(DeviceChoice, "device", { Auto => "auto", Gpu => "gpu", Cpu => "cpu" });
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +88,7 @@ pub struct TrainConfig {
     pub interpolation: Interpolation,
     pub protocol: ViewProtocol,
     pub window: Window,
-    pub normalization: Normalization,
+    pub normalization: InputNormalization,
     pub seed: u64,
     pub device: DeviceChoice,
     /// Batches rendered ahead of the trainer.
@@ -137,7 +132,7 @@ impl TrainConfig {
             interpolation: Interpolation::Linear,
             protocol: ViewProtocol::default(),
             window: WindowPreset::SoftTissue.window(),
-            normalization: Normalization::Imagenet,
+            normalization: InputNormalization::Imagenet,
             seed: 2016,
             device: DeviceChoice::Auto,
             prefetch: 4,
@@ -181,7 +176,7 @@ impl TrainConfig {
             (ModelKind::Cifarnet, Some(s)) => s == 32,
             (_, Some(s)) => (32..=512).contains(&s) && s % 2 == 0,
         };
-        let checks: [(bool, String); 11] = [
+        let checks: [(bool, String); 10] = [
             (
                 input_ok,
                 format!(
@@ -205,10 +200,6 @@ impl TrainConfig {
                 format!("the {} regime needs pretrained weights (--weights FILE)", self.regime.name()),
             ),
             (self.fold >= 1 && self.fold <= self.folds, format!("fold {} is not one of 1..={}", self.fold, self.folds)),
-            (
-                model.view_size() >= model.input_size(),
-                format!("{} takes {} px inputs", model.name(), model.input_size()),
-            ),
         ];
         match checks.into_iter().find(|(ok, _)| !ok) {
             Some((_, why)) => Err(why),

@@ -255,7 +255,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
         test: names(&study, &split.test),
     };
     run.write_json("split.json", &record).map_err(|e| e.to_string())?;
-    let device = select_device(config.device)?;
+    let device = select_device(config.device).map_err(|e| e.to_string())?;
     let samplers = match bank {
         Some(_) => vec![None; study.patients.len()],
         None => {
@@ -271,7 +271,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
         bank,
     };
 
-    let mut model = build_model(&config, &device.device, &mut |line| run.log(line))?;
+    let mut model = build_model(&config, &device.device, &mut |line| run.log(line)).map_err(|e| e.to_string())?;
     let mut sgd = Sgd::new(SgdConfig { momentum: config.momentum, weight_decay: config.weight_decay });
     let mut progress = Progress::default();
     if resume {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
+use crate::core::choice::named_choice;
 
 /// One line of `metrics.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -50,12 +51,14 @@ pub struct EpochMetrics {
     pub images_per_second: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckpointKind {
     Best,
     Last,
 }
+
+named_choice!(CheckpointKind, "checkpoint", { Best => "best", Last => "last" });
 
 impl CheckpointKind {
     pub fn dir_name(self) -> &'static str {

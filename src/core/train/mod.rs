@@ -15,10 +15,10 @@ mod views;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
-pub use device::{TrainDevice, select_device};
+pub use device::{DeviceError, NoGpu, TrainDevice, select_device};
 pub use engine::{Start, TrainError, TrainHandle, spawn, train_blocking};
 pub use events::{CheckpointKind, EpochMetrics, IterationMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};
-pub use regime::{build_model, lr_multiplier};
+pub use regime::{RegimeError, build_model, lr_multiplier};
 pub use run_dir::{Progress, RunDir, RunDirError, SplitRecord, list_runs};
 pub use run_state::{ACTIVE_WITHIN, RunState};
 pub use sgd::{Sgd, SgdConfig};

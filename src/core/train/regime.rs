@@ -6,7 +6,7 @@ use burn::module::{ModuleVisitor, Param, ParamGroup, ParamId};
 use burn::prelude::*;
 
 use super::config::{Regime, TrainConfig};
-use crate::core::models::pretrained::{LoadOptions, is_classifier, load_weights};
+use crate::core::models::pretrained::{LoadOptions, PretrainedError, is_classifier, load_weights};
 use crate::core::models::{ModelKind, Net, ParamPath};
 use crate::core::seed::{mix_seed, stream};
 
@@ -44,17 +44,25 @@ impl ModuleVisitor for Visit {
     }
 }
 
+/// Why a run's network could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RegimeError {
+    #[error("the {0} regime needs --weights")]
+    MissingWeights(Regime),
+    #[error(transparent)]
+    Weights(#[from] PretrainedError),
+}
+
 /// Builds the network of a run with seeded initial weights, loads pretrained weights for `tl`
 /// and `imnet`, and freezes the backbone for `imnet`.
-pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&str)) -> Result<Net, String> {
+pub fn build_model(config: &TrainConfig, device: &Device, log: &mut dyn FnMut(&str)) -> Result<Net, RegimeError> {
     let mut net = config.model.build_seeded(config.classes, device, mix_seed(config.seed, stream::INIT));
     let mut visit = Visit { kind: config.model, path: ParamPath::default(), classifier: Vec::new() };
     net.visit(&mut visit);
     if config.regime != Regime::Ri {
-        let path =
-            config.weights.as_deref().ok_or_else(|| format!("the {} regime needs --weights", config.regime.name()))?;
+        let path = config.weights.as_deref().ok_or(RegimeError::MissingWeights(config.regime))?;
         let options = LoadOptions { keep_classifier: false, allow_partial: config.partial_weights };
-        let report = load_weights(&mut net, config.model, path, options).map_err(|e| e.to_string())?;
+        let report = load_weights(&mut net, config.model, path, options)?;
         log(&format!("pretrained weights from {}: {}", path.display(), report.describe()));
     }
     if config.regime == Regime::Imnet {

@@ -32,20 +32,19 @@ pub struct SgdConfig {
 }
 
 /// Per-parameter velocity, keyed by path (flattened).
-#[derive(Default)]
 pub struct Sgd {
-    config: Option<SgdConfig>,
+    config: SgdConfig,
     velocity: HashMap<String, Tensor<1>>,
 }
 
 impl Sgd {
     pub fn new(config: SgdConfig) -> Self {
-        Self { config: Some(config), velocity: HashMap::new() }
+        Self { config, velocity: HashMap::new() }
     }
 
     /// One update of every parameter that has a gradient; `lr_for(path)` gives its rate.
     pub fn step<M: Module>(&mut self, module: M, lr_for: &dyn Fn(&str) -> f64, grads: GradientsParams) -> M {
-        let config = self.config.unwrap_or(SgdConfig { momentum: 0.0, weight_decay: 0.0 });
+        let config = self.config;
         let mut mapper = Mapper { path: ParamPath::default(), grads, lr_for, config, velocity: &mut self.velocity };
         module.map(&mut mapper)
     }

@@ -1,31 +1,49 @@
 //! Seeing what a network learned (the paper's Fig. 12 and 13): first-layer filter mosaics,
-//! the last pooling layer's activation maps, and Zeiler–Fergus deconvnet reconstructions, as
-//! plain RGBA images for the workbench and for PNG export.
+//! the last pooling layer's activation maps, Zeiler–Fergus deconvnet reconstructions and
+//! Grad-CAM, as plain RGBA images for the workbench and for PNG export.
 
 pub mod deconv;
+mod figure;
+mod gradcam;
 mod mosaic;
 
-use burn::prelude::*;
+pub use deconv::{DeconvPass, Layer, Rule, chain, forward};
+pub use figure::{PoolFigures, Reconstruction, Units, ViewInput, deconv_sheet, pool_figures, strip};
+pub use gradcam::{ClassGradient, GradCam, cam_from_gradient, class_gradient, grad_cam, heatmap_overlay};
+pub use mosaic::{FilterNormalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
 
-pub use deconv::{Layer, Trace, chain, forward};
-pub use mosaic::{Normalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
-
-use crate::core::models::Net;
+use crate::core::models::{ModelKind, Net};
 use crate::core::raster::RgbaImage;
 
-/// The first convolution's filters as a mosaic.
-pub fn first_layer_filters(net: &Net, normalization: Normalization, scale: usize) -> Result<RgbaImage, String> {
-    let w = net.first_conv_weight();
-    let shape = w.dims();
-    let values: Vec<f32> = w.try_into_vec_as().map_err(|e| format!("{e:?}"))?;
-    Ok(filter_mosaic(&values, shape, normalization, scale))
+/// Why a picture could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum VisError {
+    #[error("cannot read the network's tensors: {0}")]
+    Tensor(String),
+    #[error("unit {unit}: the layer has {units} units")]
+    NoSuchUnit { unit: usize, units: usize },
+    #[error("class {class}: the network has {classes} classes")]
+    NoSuchClass { class: usize, classes: usize },
 }
 
-/// The last pooling layer's maps for one input `[1, 3, s, s]`: values and `[c, h, w]`.
-pub fn pool_maps(net: &Net, input: Tensor<4>) -> Result<(Vec<f32>, [usize; 3]), String> {
-    let maps = net.features(input);
-    let [_, c, h, w] = maps.dims();
-    Ok((maps.try_into_vec_as().map_err(|e| format!("{e:?}"))?, [c, h, w]))
+/// The models whose features form a plain chain, which the deconvnet and guided Grad-CAM
+/// reverse (read from the networks themselves, built lazily), as "cifarnet, alexnet-h, ...".
+pub fn reversible_models() -> String {
+    let device = burn::prelude::Device::flex();
+    let kinds = ModelKind::ALL.iter().filter(|k| k.build(2, &device).stages().is_some());
+    kinds.map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// A tensor's values, in row-major order.
+fn tensor_values<const D: usize>(t: burn::prelude::Tensor<D>) -> Result<Vec<f32>, VisError> {
+    t.try_into_vec_as().map_err(|e| VisError::Tensor(format!("{e:?}")))
+}
+
+/// The first convolution's filters as a mosaic.
+pub fn first_layer_filters(net: &Net, normalization: FilterNormalization, scale: usize) -> Result<RgbaImage, VisError> {
+    let w = net.first_conv_weight();
+    let shape = w.dims();
+    Ok(filter_mosaic(&tensor_values(w)?, shape, normalization, scale))
 }
 
 /// A signed reconstruction `[3, h, w]` as RGB: zero is mid-grey, the largest magnitude saturates.

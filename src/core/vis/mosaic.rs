@@ -4,17 +4,20 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::choice::named_choice;
 use crate::core::raster::RgbaImage;
 
 /// How filter values map to brightness.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Normalization {
+pub enum FilterNormalization {
     /// Each filter stretched over its own range (its structure shows, not its strength).
     PerFilter,
     /// One range for all filters (strengths compare).
     Global,
 }
+
+named_choice!(FilterNormalization, "filter normalisation", { PerFilter => "per-filter", Global => "global" });
 
 const GRID: [u8; 4] = [60, 60, 60, 255];
 
@@ -35,7 +38,12 @@ pub fn grid_shape(n: usize) -> (usize, usize) {
 /// A mosaic of filters `[n, c, kh, kw]` (row-major values): each enlarged `scale` times by
 /// nearest neighbour, with a one-pixel grid. Channels beyond 3 are ignored; a single-channel
 /// filter is shown grey.
-pub fn filter_mosaic(weights: &[f32], shape: [usize; 4], normalization: Normalization, scale: usize) -> RgbaImage {
+pub fn filter_mosaic(
+    weights: &[f32],
+    shape: [usize; 4],
+    normalization: FilterNormalization,
+    scale: usize,
+) -> RgbaImage {
     let [n, c, kh, kw] = shape;
     let scale = scale.max(1);
     let (rows, cols) = grid_shape(n);
@@ -47,8 +55,8 @@ pub fn filter_mosaic(weights: &[f32], shape: [usize; 4], normalization: Normaliz
     for f in 0..n {
         let values = &weights[f * per..(f + 1) * per];
         let r = match normalization {
-            Normalization::PerFilter => range(values),
-            Normalization::Global => global,
+            FilterNormalization::PerFilter => range(values),
+            FilterNormalization::Global => global,
         };
         let (x0, y0) = (1 + (f % cols) * (tw + 1), 1 + (f / cols) * (th + 1));
         for y in 0..kh {
@@ -123,14 +131,14 @@ mod tests {
     fn mosaic_layout_and_per_filter_normalisation() {
         // two 1×1 RGB filters: (0, 1, 2) and (10, 10, 20)
         let w = [0.0, 1.0, 2.0, 10.0, 10.0, 20.0];
-        let img = filter_mosaic(&w, [2, 3, 1, 1], Normalization::PerFilter, 2);
+        let img = filter_mosaic(&w, [2, 3, 1, 1], FilterNormalization::PerFilter, 2);
         // 2 filters: 1 row of 2 columns of 2×2 tiles with 1 px grid: 2·3 + 1 wide, 1·3 + 1 high
         assert_eq!((img.width, img.height), (7, 4));
         assert_eq!(img.pixels[0], GRID);
         assert_eq!(img.pixels[img.width + 1], [0, 128, 255, 255], "filter 0 stretched over 0..2");
         assert_eq!(img.pixels[img.width + 2], [0, 128, 255, 255], "nearest-neighbour enlargement");
         assert_eq!(img.pixels[img.width + 4], [0, 0, 255, 255], "filter 1 over 10..20");
-        let global = filter_mosaic(&w, [2, 3, 1, 1], Normalization::Global, 1);
+        let global = filter_mosaic(&w, [2, 3, 1, 1], FilterNormalization::Global, 1);
         // one range 0..20: filter 0 is (0, 13, 26), filter 1 (128, 128, 255)
         assert_eq!(global.pixels[global.width + 1], [0, 13, 26, 255]);
         assert_eq!(global.pixels[global.width + 3], [128, 128, 255, 255]);

@@ -30,7 +30,7 @@ impl CadetApp {
             if let Some(notice) = self.notice.clone() {
                 notice_ui(ui, &notice, &mut self.notice);
             }
-            menu::toolbar_ui(ui, self);
+            menu::toolbar_ui(ui, &mut self.viewer, self.dialogs.last_cancelled);
             let mut ctx =
                 ViewContext { renderer: self.renderer, textures: &mut self.textures, workspace: &self.workspace };
             let actions = views_ui(ui, &mut self.viewer, &mut ctx);
@@ -62,7 +62,9 @@ impl CadetApp {
             };
             self.jobs.spawn("evaluating", move || {
                 JobResult::Evaluated(
-                    crate::core::eval::session::evaluate(&request, &mut |_, _, _| {}).map(|(dir, _)| dir),
+                    crate::core::eval::session::evaluate(&request, &mut |_, _, _| {})
+                        .map(|(dir, _)| dir)
+                        .map_err(|e| e.to_string()),
                 )
             });
         }

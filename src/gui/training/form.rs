@@ -84,7 +84,7 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
         ui.label("model");
         let before = f.model;
         egui::ComboBox::from_id_salt("model").selected_text(f.model.name()).show_ui(ui, |ui| {
-            for k in ModelKind::ALL {
+            for &k in ModelKind::ALL {
                 ui.selectable_value(&mut f.model, k, k.name()).on_hover_text(k.description());
             }
         });

@@ -92,7 +92,7 @@ pub struct TrainingPanel {
 
 impl TrainingPanel {
     pub fn new(study: Option<PathBuf>) -> Self {
-        let study = study.unwrap_or_else(|| crate::cli::sample_data_dir().join("synthetic"));
+        let study = study.unwrap_or_else(|| crate::core::sample_data::sample_data_dir().join("synthetic"));
         Self {
             form: TrainConfig::paper_defaults(&study, ModelKind::Cifarnet),
             handle: None,

@@ -14,7 +14,6 @@ use crate::gui::state::{ViewerState, Workspace};
 
 pub const POSITIVE: Color32 = Color32::from_rgb(80, 220, 110);
 pub const NEGATIVE: Color32 = Color32::from_rgb(255, 120, 60);
-pub const UNKNOWN: Color32 = Color32::from_rgb(240, 220, 60);
 pub const LESION: Color32 = Color32::from_rgb(60, 200, 255);
 const CROSSHAIR: Color32 = Color32::from_rgba_premultiplied(200, 60, 60, 160);
 
@@ -31,10 +30,6 @@ pub fn marker(painter: &Painter, at: Pos2, label: Label, size: f32, selected: bo
             let stroke = Stroke::new(width, NEGATIVE);
             painter.line_segment([pos2(at.x - s, at.y - s), pos2(at.x + s, at.y + s)], stroke);
             painter.line_segment([pos2(at.x - s, at.y + s), pos2(at.x + s, at.y - s)], stroke);
-        }
-        Label::Unknown => {
-            let r = Rect::from_center_size(at, vec2(2.0 * s, 2.0 * s));
-            painter.rect_stroke(r, 0.0, Stroke::new(width, UNKNOWN), egui::StrokeKind::Middle);
         }
     }
     if selected {
