@@ -6,6 +6,8 @@ mod cache;
 mod convert;
 mod crop;
 mod eval;
+mod ild;
+mod ild_report;
 mod info;
 mod models;
 mod pretrained;
@@ -84,6 +86,8 @@ pub enum Command {
     Filters(vis::FiltersArgs),
     /// Pool-5 maps and deconvnet reconstructions for a view of a volume.
     Deconv(vis::DeconvArgs),
+    /// Interstitial lung disease: the HUG database (summary, patches, slices) and a synthetic one.
+    Ild(ild::IldArgs),
     /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
     /// cancel and collect it.
     Sweep(Box<sweep::SweepArgs>),
@@ -112,6 +116,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Filters(args) => vis::run_filters(&args),
         Command::Deconv(args) => vis::run_deconv(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Ild(args) => ild::run(&args),
     }
 }
 
