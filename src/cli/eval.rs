@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::choice::choice;
 use super::progress::bar;
+use crate::core::eval::ild_eval::{IldEvalReport, evaluate_ild};
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
 use crate::core::eval::{FrocSeries, ScoreOptions, bootstrap_froc, ci_band, froc, froc_png, read_lesions, read_scores};
@@ -119,6 +120,14 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<()> {
         batch: args.batch,
         bank: args.bank.clone(),
     };
+    let task = crate::core::train::RunDir::open(&runs[0])?.read_config()?.task;
+    if task.is_ild() {
+        let (out, report) = evaluate_ild(kind, &runs, &options, args.bootstrap, args.seed, args.out.as_deref())
+            .map_err(anyhow::Error::msg)?;
+        super::ild_report::print_ild_eval(&report);
+        println!("{}", out.display());
+        return Ok(());
+    }
     let request =
         EvalRequest { kind, runs, options, bootstrap: args.bootstrap, seed: args.seed, out: args.out.clone() };
     let pb = bar(0, "views");
@@ -225,8 +234,29 @@ struct ReportRow {
 
 pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
     anyhow::ensure!(!args.evals.is_empty(), "give at least one evaluation folder");
+    let (ild, lymph): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        args.evals.iter().partition(|d| d.join("ild_report.json").is_file());
+    if !ild.is_empty() {
+        let reports: Vec<IldEvalReport> = ild
+            .iter()
+            .map(|d| {
+                let path = d.join("ild_report.json");
+                let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{} is not an ILD evaluation", path.display()))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        super::ild_report::print_table_iii(&reports);
+        if let [one] = reports.as_slice() {
+            println!();
+            super::ild_report::print_ild_eval(one);
+        }
+        if lymph.is_empty() {
+            return Ok(());
+        }
+        println!();
+    }
     let mut rows = Vec::new();
-    for dir in &args.evals {
+    for dir in lymph {
         let path = dir.join("report.json");
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let report: EvalReport =

@@ -8,6 +8,8 @@ mod convert;
 mod crop;
 mod eval;
 mod explain;
+mod ild;
+mod ild_report;
 mod info;
 mod models;
 mod pretrained;
@@ -88,6 +90,8 @@ pub enum Command {
     Deconv(vis::DeconvArgs),
     /// Grad-CAM (or the deconvnet) of a run's network for a view of a volume, as PNG.
     Explain(explain::ExplainArgs),
+    /// Interstitial lung disease: the HUG database (summary, patches, slices) and a synthetic one.
+    Ild(ild::IldArgs),
     /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
     /// cancel and collect it.
     Sweep(Box<sweep::SweepArgs>),
@@ -117,6 +121,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Deconv(args) => vis::run_deconv(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Sweep(args) => sweep::run(&args),
+        Command::Ild(args) => ild::run(&args),
     }
 }
 

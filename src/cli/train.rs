@@ -12,15 +12,18 @@ use crate::core::dataset::Prior;
 use crate::core::models::ModelKind;
 use crate::core::sampling::Interpolation;
 use crate::core::train::{
-    DeviceChoice, Regime, RunCurves, RunDir, Start, TrainConfig, TrainEvent, train_blocking, write_curves_csv,
+    DeviceChoice, Regime, RunCurves, RunDir, Start, Task, TrainConfig, TrainEvent, train_blocking, write_curves_csv,
 };
 
 /// Settings shared by `train` and `cv`; unset flags keep the paper's defaults.
 #[derive(Clone, Debug, Args)]
 pub struct RunArgs {
-    /// Study folder (with study.csv).
+    /// Study folder (with study.csv, or the TCIA layout); for the ILD tasks the ILD database root.
     #[arg(long)]
     pub study: Option<PathBuf>,
+    /// What to learn: ln (lymph-node candidates), ild-patch or ild-slice (the six ILD classes).
+    #[arg(long)]
+    pub task: Option<Task>,
     /// Model: cifarnet, alexnet-h, alexnet-l, googlenet-h, googlenet-l, vgg16, overfeat.
     #[arg(long, value_parser = choice::<ModelKind>())]
     pub model: Option<ModelKind>,
@@ -58,6 +61,9 @@ pub struct RunArgs {
     pub input_size: Option<usize>,
     #[arg(long, value_parser = choice::<Interpolation>())]
     pub interp: Option<Interpolation>,
+    /// ILD patch task: at most this many patches per contour (default 100).
+    #[arg(long)]
+    pub per_roi: Option<usize>,
     #[arg(long)]
     pub seed: Option<u64>,
     #[arg(long, value_parser = choice::<DeviceChoice>())]
@@ -108,15 +114,23 @@ impl RunArgs {
                     (None, None) => bail!("give --study (or --bank) and --model, or --config FILE.toml"),
                 };
                 let Some(model) = self.model else { bail!("give --model (or --config FILE.toml)") };
-                TrainConfig::paper_defaults(&study, model)
+                match self.task {
+                    Some(task) if task.is_ild() => TrainConfig::ild_defaults(&study, model, task),
+                    _ => TrainConfig::paper_defaults(&study, model),
+                }
             }
         };
         if let Some(v) = &self.study {
             c.study = v.clone();
         }
+        if let Some(task) = self.task {
+            c.task = task;
+            c.classes = task.classes();
+        }
         if let Some(v) = self.model {
             c.model = v;
-            c.sample_size = self.size.unwrap_or(v.view_size().min(64));
+            let default_size = if c.task.is_ild() { 64 } else { v.view_size().min(64) };
+            c.sample_size = self.size.unwrap_or(default_size);
         }
         macro_rules! set {
             ($($field:ident = $value:expr),*) => { $(if let Some(v) = $value { c.$field = v; })* };
@@ -132,6 +146,7 @@ impl RunArgs {
             val_views = self.val_views,
             sample_size = self.size,
             interpolation = self.interp,
+            patches_per_roi = self.per_roi,
             seed = self.seed,
             device = self.device,
             name = self.name.clone(),
@@ -156,7 +171,10 @@ impl RunArgs {
             c.patience = (p > 0).then_some(p);
         }
         if self.name.is_none() && self.config.is_none() {
-            c.name = format!("{}-{}", c.model, c.regime.name());
+            c.name = match c.task {
+                Task::Ln => format!("{}-{}", c.model, c.regime.name()),
+                task => format!("{task}-{}-{}", c.model, c.regime.name()),
+            };
         }
         Ok(c)
     }
@@ -238,11 +256,19 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 pub struct CvArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    /// Leave one patient out: as many folds as the ILD database has patients.
+    #[arg(long, conflicts_with = "folds")]
+    pub lopo: bool,
 }
 
 /// Every fold of a cross-validation, one run per fold named `NAME-f1`, `NAME-f2`, ...
 pub fn run_cv(args: &CvArgs) -> anyhow::Result<()> {
-    let base = args.run.config()?;
+    let mut base = args.run.config()?;
+    if args.lopo {
+        anyhow::ensure!(base.task.is_ild(), "--lopo is for the ILD tasks (--task ild-patch or ild-slice)");
+        let db = crate::core::ild::IldDatabase::open(&base.study)?;
+        base.folds = db.patients.len();
+    }
     let mut dirs = Vec::new();
     for fold in 1..=base.folds {
         let mut c = base.clone();

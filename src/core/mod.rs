@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod dicom;
 pub mod eval;
 pub mod geometry;
+pub mod ild;
 pub mod models;
 pub mod nifti;
 pub mod open;

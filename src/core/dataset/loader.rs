@@ -9,6 +9,18 @@ use super::ViewSource;
 use super::pipeline::{Batch, Purpose};
 use super::plan::Sample;
 
+/// What turns samples into a batch: 2.5D views of a study's candidates, or another dataset
+/// (the ILD patches and slices).
+pub trait RenderBatch: Send + 'static {
+    fn render_batch(&self, samples: &[Sample], purpose: Purpose) -> Batch;
+}
+
+impl RenderBatch for ViewSource {
+    fn render_batch(&self, samples: &[Sample], purpose: Purpose) -> Batch {
+        ViewSource::render_batch(self, samples, purpose)
+    }
+}
+
 /// Batches of one pass, rendered ahead by a named worker thread.
 pub struct Prefetcher {
     receiver: Receiver<Batch>,
@@ -18,7 +30,7 @@ pub struct Prefetcher {
 impl Prefetcher {
     /// Starts rendering `samples` in batches of `batch_size`, keeping at most `depth` ready.
     pub fn start(
-        source: ViewSource,
+        source: impl RenderBatch,
         samples: Vec<Sample>,
         batch_size: usize,
         depth: usize,

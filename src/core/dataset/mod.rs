@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 pub use bank::{bank_slot, render_bank_batch};
 pub use folds::{Split, assign_folds, split_patients, split_region};
-pub use loader::Prefetcher;
+pub use loader::{Prefetcher, RenderBatch};
 pub use pipeline::{Batch, IMAGENET_MEAN, IMAGENET_STD, InputNormalization, Purpose, ViewPipeline};
 pub use plan::{Prior, Sample, candidate_stream, epoch_samples, fixed_samples, labelled_candidates};
 

@@ -166,6 +166,24 @@ fn check_transfer_syntaxes(series: &Series) -> Result<(), DicomError> {
     Ok(())
 }
 
+/// One slice's pixels in HU (row-major, Rows × Columns), padding read as −1024: what readers of
+/// sparse series (the HUG ILD database's 10 mm HRCT slices) use instead of a volume.
+pub fn decode_slice_hu(h: &SliceHeader) -> Result<Vec<f32>, DicomError> {
+    let decodable = TransferSyntaxRegistry.get(&h.transfer_syntax).is_some_and(|ts| ts.can_decode_all());
+    if !decodable {
+        return Err(DicomError::UnsupportedTransferSyntax {
+            path: h.path.clone(),
+            uid: h.transfer_syntax.clone(),
+            name: transfer_syntax_name(&h.transfer_syntax),
+        });
+    }
+    let mut stored = Vec::new();
+    decode_stored(h, &mut stored)?;
+    let mut hu = vec![0f32; usize::from(h.rows) * usize::from(h.columns)];
+    slice_f32(h, &stored, &mut hu);
+    Ok(hu)
+}
+
 /// Decodes a series whose headers were read; `dir` names it in errors.
 pub fn load_series(dir: &Path, series: &Series, others: &[Series]) -> Result<DicomVolume, DicomError> {
     let SeriesGeometry { affine, dims, order, tilt_deg, warnings } = series_geometry(dir, &series.slices)?;

@@ -22,13 +22,15 @@ mod decode;
 mod discover;
 mod geometry;
 mod header;
+mod write;
 
 use std::path::PathBuf;
 
-pub use decode::{DicomVolume, SeriesInfo, load_series, read_dicom_series};
+pub use decode::{DicomVolume, PADDING_HU, SeriesInfo, decode_slice_hu, load_series, read_dicom_series};
 pub use discover::{Series, SeriesSummary, choose_series, is_dicom_file, scan_folder, scan_headers};
 pub use geometry::{SeriesGeometry, series_geometry};
 pub use header::{SliceHeader, read_slice_header, transfer_syntax_name};
+pub use write::{CtSlice, write_ct_slice};
 
 use crate::core::geometry::GeometryError;
 use crate::core::volume::VolumeError;

@@ -119,7 +119,7 @@ fn resample_froc(pool: &[PatientCases], draws: &[usize]) -> FrocResult {
 }
 
 /// The 2.5th–97.5th percentile interval of `values` (sorted in place); `None` when empty.
-fn percentile_interval(values: &mut [f64]) -> Option<Interval> {
+pub(crate) fn percentile_interval(values: &mut [f64]) -> Option<Interval> {
     values.sort_by(f64::total_cmp);
     Some(Interval { lower: percentile(values, LOWER_PERCENTILE)?, upper: percentile(values, UPPER_PERCENTILE)? })
 }

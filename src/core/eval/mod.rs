@@ -9,6 +9,8 @@ mod cases;
 pub mod classification;
 pub mod froc;
 pub mod gallery;
+pub mod ild_eval;
+pub mod ild_metrics;
 pub mod io;
 pub mod plot;
 pub mod report;

@@ -11,6 +11,8 @@ use crate::core::models::ModelKind;
 use crate::core::sampling::{Interpolation, ViewProtocol};
 use crate::core::window::{Window, WindowPreset};
 
+use super::task::Task;
+
 /// How the network's weights start and which of them train.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -46,6 +48,9 @@ pub struct TrainConfig {
     /// The run's name; its directory is `runs_dir/name` (or `name-2`, ... if taken).
     pub name: String,
     pub runs_dir: PathBuf,
+    /// What the run learns; `study` is a lymph-node study for `ln`, an ILD database otherwise.
+    #[serde(default)]
+    pub task: Task,
     pub study: PathBuf,
     pub model: ModelKind,
     pub regime: Regime,
@@ -86,6 +91,9 @@ pub struct TrainConfig {
     #[serde(default)]
     pub input_size: Option<usize>,
     pub interpolation: Interpolation,
+    /// ILD patch task: at most this many patches per contour (the paper: 100).
+    #[serde(default = "default_patches_per_roi")]
+    pub patches_per_roi: usize,
     pub protocol: ViewProtocol,
     pub window: Window,
     pub normalization: InputNormalization,
@@ -99,6 +107,10 @@ pub struct TrainConfig {
     pub bank: Option<PathBuf>,
 }
 
+fn default_patches_per_roi() -> usize {
+    100
+}
+
 impl TrainConfig {
     /// The paper's lymph-node protocol for a model: SGD, momentum 0.9, weight decay 0.0005,
     /// learning rate 0.01 divided by 10 every 10 epochs, 30 epochs, batch 50.
@@ -106,6 +118,7 @@ impl TrainConfig {
         Self {
             name: model.name().to_string(),
             runs_dir: PathBuf::from("runs"),
+            task: Task::Ln,
             study: study.to_path_buf(),
             model,
             regime: Regime::Ri,
@@ -130,6 +143,7 @@ impl TrainConfig {
             sample_size: model.view_size().min(64),
             input_size: None,
             interpolation: Interpolation::Linear,
+            patches_per_roi: default_patches_per_roi(),
             protocol: ViewProtocol::default(),
             window: WindowPreset::SoftTissue.window(),
             normalization: InputNormalization::Imagenet,
@@ -137,6 +151,21 @@ impl TrainConfig {
             device: DeviceChoice::Auto,
             prefetch: 4,
             bank: None,
+        }
+    }
+
+    /// The paper's ILD protocol for a model on a task: 6 classes, patient-level 5-fold CV, 64 px
+    /// patches (slice level: whole slices), one view of every item per epoch (slices: one of
+    /// their 12 augmentations), the validation items shown once.
+    pub fn ild_defaults(study: &Path, model: ModelKind, task: Task) -> Self {
+        Self {
+            task,
+            classes: task.classes(),
+            folds: 5,
+            sample_size: 64,
+            views_per_candidate: 1,
+            val_views: 1,
+            ..Self::paper_defaults(study, model)
         }
     }
 
@@ -176,7 +205,9 @@ impl TrainConfig {
             (ModelKind::Cifarnet, Some(s)) => s == 32,
             (_, Some(s)) => (32..=512).contains(&s) && s % 2 == 0,
         };
-        let checks: [(bool, String); 10] = [
+        let classes_ok = !self.task.is_ild() || self.classes == self.task.classes();
+        let checks: [(bool, String); 11] = [
+            (classes_ok, format!("the {} task has {} classes, not {}", self.task, self.task.classes(), self.classes)),
             (
                 input_ok,
                 format!(

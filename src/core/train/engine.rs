@@ -13,18 +13,15 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
 
 use super::config::TrainConfig;
+use super::data::open_data;
 use super::device::select_device;
 use super::epoch::{Controls, EpochParams, Interrupt, panic_message, train_epoch, validate};
 use super::events::{CheckpointKind, EpochMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};
 use super::regime::{build_model, lr_multiplier};
-use super::run_dir::{Progress, RunDir, SplitRecord};
+use super::run_dir::{Progress, RunDir};
 use super::sgd::{Sgd, SgdConfig};
-use super::views::open_views;
-use crate::core::dataset::{
-    Prefetcher, Purpose, Split, ViewSource, epoch_samples, fixed_samples, load_samplers, split_region,
-};
+use crate::core::dataset::Purpose;
 use crate::core::models::Net;
-use crate::core::study::Study;
 
 /// A new run, or the continuation of an interrupted one.
 #[derive(Clone, Debug)]
@@ -145,31 +142,6 @@ pub fn train_blocking(start: Start, on_event: &mut dyn FnMut(&TrainEvent)) -> Re
     Ok(dir)
 }
 
-fn names(study: &Study, patients: &[usize]) -> Vec<String> {
-    patients.iter().map(|&p| study.patients[p].id.clone()).collect()
-}
-
-/// Refuses folds whose sets lack positives (training would be meaningless).
-fn check_positives(study: &Study, split: &Split, fold: usize) -> Result<(), String> {
-    for (set, patients) in [("training", &split.train), ("validation", &split.val), ("test", &split.test)] {
-        let positives: usize = patients.iter().map(|&p| study.patients[p].positives()).sum();
-        if positives == 0 {
-            return Err(format!(
-                "fold {fold}: the {} {set} patient(s) ({}) have no positive candidates; of {} patients, {} are in \
-                 the test fold, {} train and {} validate: every set needs a patient with a true node (more \
-                 patients, fewer folds, or another seed)",
-                patients.len(),
-                names(study, patients).join(", "),
-                study.patients.len(),
-                split.test.len(),
-                split.train.len(),
-                split.val.len()
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn save_checkpoint(
     run: &RunDir,
     kind: CheckpointKind,
@@ -244,32 +216,10 @@ impl From<String> for Failure {
 fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent)) -> Result<RunSummary, Failure> {
     let Job { config, run, resume } = job;
     let started = Instant::now();
-    let (study, bank) = open_views(&config, &run)?;
-    let split =
-        split_region(&study, config.region.as_deref(), config.folds, config.fold, config.val_fraction, config.seed)
-            .map_err(|e| e.to_string())?;
-    check_positives(&study, &split, config.fold)?;
-    let record = SplitRecord {
-        train: names(&study, &split.train),
-        val: names(&study, &split.val),
-        test: names(&study, &split.test),
-    };
+    let (opened, split, record) = open_data(&config, &run)?;
     run.write_json("split.json", &record).map_err(|e| e.to_string())?;
     let device = select_device(config.device).map_err(|e| e.to_string())?;
-    let samplers = match bank {
-        Some(_) => vec![None; study.patients.len()],
-        None => {
-            let needed: Vec<usize> = split.train.iter().chain(&split.val).copied().collect();
-            load_samplers(&study, &needed, config.interpolation).map_err(|e| e.to_string())?
-        }
-    };
-    let source = ViewSource {
-        study: study.clone(),
-        samplers: Arc::new(samplers),
-        pipeline: Arc::new(config.pipeline()),
-        seed: config.seed,
-        bank,
-    };
+    let data = opened.load(&config, &split)?;
 
     let mut model = build_model(&config, &device.device, &mut |line| run.log(line)).map_err(|e| e.to_string())?;
     let mut sgd = Sgd::new(SgdConfig { momentum: config.momentum, weight_decay: config.weight_decay });
@@ -291,7 +241,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
     });
 
     let loss_fn = CrossEntropyLossConfig::new().init(&device.device);
-    let val_samples = fixed_samples(&study, &split.val, config.prior, config.val_views, config.seed);
+    let val_samples = data.fixed_samples(&split.val, &config);
     let multiplier = |path: &str| lr_multiplier(config.regime, config.model, path);
     let on_pause = |paused: bool| emit(if paused { TrainEvent::Paused } else { TrainEvent::Resumed });
     let controls = Controls { receiver, on_pause: &on_pause };
@@ -299,10 +249,9 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
     let seconds_before = progress.seconds;
     for epoch in progress.epochs_completed..config.epochs {
         let epoch_start = Instant::now();
-        let samples = epoch_samples(&study, &split.train, config.prior, config.views_per_candidate, epoch, config.seed);
+        let samples = data.epoch_samples(&split.train, &config, epoch);
         let iterations = samples.len().div_ceil(config.batch);
-        let loader = Prefetcher::start(source.clone(), samples, config.batch, config.prefetch, Purpose::Train)
-            .map_err(|e| e.to_string())?;
+        let loader = data.loader(samples, &config, Purpose::Train).map_err(|e| e.to_string())?;
         let params = EpochParams {
             loss_fn: &loss_fn,
             device: &device.device,
@@ -328,9 +277,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
             Some(Interrupt::Panicked(message)) => return Err(Failure::from_panic(&message, config.batch)),
             None => {}
         }
-        let val_loader =
-            Prefetcher::start(source.clone(), val_samples.clone(), config.batch, config.prefetch, Purpose::Validate)
-                .map_err(|e| e.to_string())?;
+        let val_loader = data.loader(val_samples.clone(), &config, Purpose::Validate).map_err(|e| e.to_string())?;
         let val = validate(&model, val_loader, &loss_fn, &device.device);
         let metrics = EpochMetrics {
             epoch,

@@ -3,6 +3,7 @@
 
 mod config;
 mod curves;
+mod data;
 mod device;
 mod engine;
 mod epoch;
@@ -11,10 +12,12 @@ mod regime;
 mod run_dir;
 mod run_state;
 mod sgd;
+mod task;
 mod views;
 
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
+pub use data::open_ild;
 pub use device::{DeviceError, NoGpu, TrainDevice, select_device};
 pub use engine::{Start, TrainError, TrainHandle, spawn, train_blocking};
 pub use events::{CheckpointKind, EpochMetrics, IterationMetrics, MetricRecord, RunSummary, TrainControl, TrainEvent};
@@ -22,3 +25,4 @@ pub use regime::{RegimeError, build_model, lr_multiplier};
 pub use run_dir::{Progress, RunDir, RunDirError, SplitRecord, list_runs};
 pub use run_state::{ACTIVE_WITHIN, RunState};
 pub use sgd::{Sgd, SgdConfig};
+pub use task::Task;
