@@ -202,18 +202,21 @@ pub fn vis_ui(
             ));
         }
     }
-    ui.columns(2, |cols| {
-        for slot in 0..2 {
-            let ui = &mut cols[slot];
-            let Some(result) = panel.results[slot].take() else {
-                if panel.runs[slot].is_some() {
-                    ui.spinner();
-                }
-                continue;
-            };
-            slot_ui(ui, panel, slot, &result, &mut actions);
-            panel.results[slot] = Some(result);
-        }
+    // the maps, reconstruction and Grad-CAM run below the window's bottom on small screens
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.columns(2, |cols| {
+            for slot in 0..2 {
+                let ui = &mut cols[slot];
+                let Some(result) = panel.results[slot].take() else {
+                    if panel.runs[slot].is_some() {
+                        ui.spinner();
+                    }
+                    continue;
+                };
+                slot_ui(ui, panel, slot, &result, &mut actions);
+                panel.results[slot] = Some(result);
+            }
+        });
     });
     actions
 }
