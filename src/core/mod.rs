@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod dicom;
 pub mod eval;
 pub mod geometry;
+pub mod mask;
 pub mod models;
 pub mod nifti;
 pub mod open;
