@@ -1,12 +1,14 @@
 //! The menu bar (File, View) and the viewer's toolbar (window presets and values, overlay
-//! toggles).
+//! toggles, the node-mask style).
 
 use std::path::PathBuf;
 
 use eframe::egui;
 
 use super::app::CadetApp;
+use super::state::ViewerState;
 use super::viewer::SliceRenderer;
+use super::viewer::mask::MaskStyle;
 use crate::core::sampling::Plane;
 use crate::core::window::{Window, WindowPreset};
 
@@ -68,6 +70,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: &mut CadetApp) -> Vec<MenuAction> {
             ui.checkbox(&mut v.show_candidates, "Candidates");
             ui.checkbox(&mut v.show_lesions, "True nodes");
             ui.checkbox(&mut v.show_crosshair, "Crosshair");
+            ui.checkbox(&mut v.show_mask, "Node masks");
             ui.separator();
             if app.dicom.series.is_some() {
                 ui.checkbox(&mut app.dicom.show_chooser, "DICOM series…");
@@ -136,6 +139,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut CadetApp) {
         ui.checkbox(&mut v.show_candidates, "Candidates");
         ui.checkbox(&mut v.show_lesions, "True nodes");
         ui.checkbox(&mut v.show_crosshair, "Crosshair");
+        mask_toggle_ui(ui, v, app.workspace.volume.as_ref().is_some_and(|o| o.mask.is_some()));
         if ui.button("Reset views").on_hover_text("Reset zoom and pan of every view").clicked() {
             v.transforms = Default::default();
         }
@@ -143,4 +147,17 @@ pub fn toolbar_ui(ui: &mut egui::Ui, app: &mut CadetApp) {
             ui.label("(no file chosen; without a desktop file-dialog service, pass paths on the command line or drop files here)");
         }
     });
+}
+
+/// The node-mask toggle and its style (outline or fill), shown when the volume has a mask.
+fn mask_toggle_ui(ui: &mut egui::Ui, v: &mut ViewerState, has_mask: bool) {
+    if !has_mask {
+        return;
+    }
+    ui.checkbox(&mut v.show_mask, "Node masks").on_hover_text("The patient's node mask, one colour per node");
+    for (style, name) in [(MaskStyle::Outline, "outline"), (MaskStyle::Fill, "fill")] {
+        if ui.add_enabled(v.show_mask, egui::Button::selectable(v.mask_style == style, name)).clicked() {
+            v.mask_style = style;
+        }
+    }
 }

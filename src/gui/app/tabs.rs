@@ -31,8 +31,12 @@ impl CadetApp {
                 notice_ui(ui, &notice, &mut self.notice);
             }
             menu::toolbar_ui(ui, self);
-            let mut ctx =
-                ViewContext { renderer: self.renderer, textures: &mut self.textures, workspace: &self.workspace };
+            let mut ctx = ViewContext {
+                renderer: self.renderer,
+                textures: &mut self.textures,
+                mask_textures: &mut self.mask_textures,
+                workspace: &self.workspace,
+            };
             let actions = views_ui(ui, &mut self.viewer, &mut ctx);
             if let Some(plane) = actions.toggle_maximize {
                 self.viewer.maximized = if self.viewer.maximized == Some(plane) { None } else { Some(plane) };
