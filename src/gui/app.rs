@@ -31,9 +31,12 @@ mod tabs;
 pub use patient_load::MaskResult;
 use patient_load::load_with_mask;
 
+/// A study with its import warnings and, when asked for, its first patient's volume and mask.
+pub type LoadedStudy = (Study, Vec<ImportWarning>, Option<(LoadedVolume, MaskResult)>);
+
 /// Results of background work.
 pub enum JobResult {
-    Study { path: PathBuf, result: Result<(Study, Vec<ImportWarning>, Option<(LoadedVolume, MaskResult)>), String> },
+    Study { path: PathBuf, result: Result<LoadedStudy, String> },
     Volume { path: PathBuf, patient: Option<usize>, result: Result<LoadedVolume, String>, mask: MaskResult },
     Exported { path: PathBuf, result: Result<(), String> },
     FovViews(FovViews),
