@@ -22,9 +22,12 @@ pub struct ConvertArgs {
 
 pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
     let loaded = super::load_volume(&args.input, args.series.as_deref())?;
-    let mut image = NiftiImage::from_volume(&loaded.volume);
-    if let Some(info) = loaded.dicom() {
-        image.description = format!("cadet from DICOM {}", info.summary.description).chars().take(79).collect();
+    let description = loaded.dicom().map(|info| format!("cadet from DICOM {}", info.summary.description));
+    let [nx, ny, nz] = loaded.volume.dims();
+    let storage = loaded.volume.voxels().storage_name();
+    let mut image = NiftiImage::from_owned_volume(loaded.volume);
+    if let Some(description) = description {
+        image.description = description.chars().take(79).collect();
     }
     if image.qform.is_none() {
         eprintln!(
@@ -32,12 +35,6 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<()> {
         );
     }
     write_nifti_image(&args.out, &image).with_context(|| format!("cannot write {}", args.out.display()))?;
-    let [nx, ny, nz] = loaded.volume.dims();
-    eprintln!(
-        "{}: {nx} × {ny} × {nz} voxels, {} → {}",
-        loaded.path.display(),
-        loaded.volume.voxels().storage_name(),
-        args.out.display()
-    );
+    eprintln!("{}: {nx} × {ny} × {nz} voxels, {storage} → {}", loaded.path.display(), args.out.display());
     Ok(())
 }

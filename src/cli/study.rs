@@ -1,5 +1,6 @@
-//! `cadet study DIR [--json] [--candidates OUT.csv]`: patients, candidates, positives and
-//! lesions per region, the import cross-checks of the TCIA layout, and a candidate table.
+//! `cadet study DIR [--json] [--candidates OUT.csv [--extents]]`: patients, candidates,
+//! positives and lesions per region, the import cross-checks of the TCIA layout, and a
+//! candidate table (with each positive's node extent from the patient's mask).
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,7 @@ use clap::Args;
 use serde_json::json;
 
 use crate::core::atomic::write_atomically;
+use crate::core::mask::{NodeExtent, NodeMask};
 use crate::core::open::open_grid;
 use crate::core::study::{ImportWarning, Study, check_mask_instances};
 
@@ -22,6 +24,10 @@ pub struct StudyArgs {
     /// k, label, node) to this CSV file. Reads each volume's headers, not its pixels.
     #[arg(long, value_name = "OUT.csv")]
     pub candidates: Option<PathBuf>,
+    /// Fill the candidate table's node-extent columns (voxels, mm³, size along i, j, k in mm,
+    /// centroid in RAS mm) from each patient's mask (reads the masks' voxels).
+    #[arg(long, requires = "candidates")]
+    pub extents: bool,
     /// Also compare each patient's node count with its mask's instance labels (reads the masks).
     #[arg(long)]
     pub check_masks: bool,
@@ -37,7 +43,7 @@ pub fn run(args: &StudyArgs) -> anyhow::Result<()> {
         }
     }
     if let Some(out) = &args.candidates {
-        write_candidates(&study, out)?;
+        write_candidates(&study, out, args.extents)?;
         eprintln!("wrote {}", out.display());
     }
     let summary = study.summary();
@@ -90,21 +96,50 @@ fn print_warnings(warnings: &[ImportWarning]) {
     }
 }
 
-fn write_candidates(study: &Study, out: &Path) -> anyhow::Result<()> {
+/// The candidate table's columns after the eleven: the node's extent in the mask.
+const EXTENT_COLUMNS: [&str; 8] = [
+    "node_voxels",
+    "node_volume_mm3",
+    "node_size_i_mm",
+    "node_size_j_mm",
+    "node_size_k_mm",
+    "node_centroid_x",
+    "node_centroid_y",
+    "node_centroid_z",
+];
+
+fn extent_cells(e: Option<&NodeExtent>) -> Vec<String> {
+    let Some(e) = e else { return vec![String::new(); EXTENT_COLUMNS.len()] };
+    let [i, j, k] = e.size_mm;
+    let [x, y, z] = e.centroid_world_mm;
+    vec![e.voxel_count.to_string(), format!("{:.2}", e.volume_mm3)]
+        .into_iter()
+        .chain([i, j, k, x, y, z].map(|v| format!("{v:.3}")))
+        .collect()
+}
+
+fn write_candidates(study: &Study, out: &Path, extents: bool) -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for p in &study.patients {
         let (_, affine) = open_grid(&p.volume_path, p.series.as_deref())
             .with_context(|| format!("patient {}: cannot read the volume's grid", p.id))?;
+        let mask = match (&p.mask_path, extents) {
+            (Some(path), true) => {
+                Some(NodeMask::read(path).with_context(|| format!("patient {}: cannot read the mask", p.id))?)
+            }
+            _ => None,
+        };
         for c in &p.candidates {
             let v = affine.voxel_from_world_point(c.center());
-            rows.push((p, c, v));
+            let extent = c.lesion.and_then(|n| mask.as_ref()?.extent(n)).cloned();
+            rows.push((p, c, v, extent));
         }
     }
     write_atomically(out, |w| {
         let mut csv = csv::Writer::from_writer(w);
-        csv.write_record(["patient", "region", "candidate", "x", "y", "z", "i", "j", "k", "label", "node"])
-            .map_err(std::io::Error::other)?;
-        for (p, c, v) in rows {
+        let columns = ["patient", "region", "candidate", "x", "y", "z", "i", "j", "k", "label", "node"];
+        csv.write_record(columns.iter().chain(&EXTENT_COLUMNS)).map_err(std::io::Error::other)?;
+        for (p, c, v, extent) in rows {
             let [x, y, z] = c.center_world_mm;
             let label = c.label.as_class().to_string();
             let node = c.lesion.map_or_else(String::new, |n| n.to_string());
@@ -121,7 +156,8 @@ fn write_candidates(study: &Study, out: &Path) -> anyhow::Result<()> {
                 label,
                 node,
             ];
-            csv.write_record(&record).map_err(std::io::Error::other)?;
+            let cells = record.into_iter().chain(extent_cells(extent.as_ref()));
+            csv.write_record(cells).map_err(std::io::Error::other)?;
         }
         csv.flush()
     })

@@ -8,6 +8,7 @@ pub mod dicom;
 pub mod eval;
 pub mod geometry;
 pub mod ild;
+pub mod mask;
 pub mod models;
 pub mod nifti;
 pub mod open;

@@ -91,6 +91,11 @@ impl Volume {
         &self.voxels
     }
 
+    /// The voxels, without a copy.
+    pub fn into_voxels(self) -> Voxels {
+        self.voxels
+    }
+
     pub fn spacing_mm(&self) -> DVec3 {
         self.affine.spacing_mm()
     }

@@ -1,7 +1,7 @@
 //! The workbench application: owns the state, drains background results each frame and lays
 //! out the menu, side panel, views and status bar.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
@@ -14,23 +14,30 @@ use super::eval_panel::EvalPanel;
 use super::eval_panel::JumpTarget;
 use super::fov_panel::{FovPanel, FovViews};
 use super::jobs::{JobId, Jobs};
-use super::state::{OpenVolume, Settings, ViewerState, Workspace};
+use super::state::{Settings, ViewerState, Workspace};
 use super::study_panel::StudyPanel;
 use super::training::{TrainingPanel, training_ui};
-use super::viewer::{SliceRenderer, SliceTextures, gpu, step_slice};
+use super::viewer::{MaskTextures, SliceRenderer, SliceTextures, gpu, step_slice};
 use super::vis_panel::{VisPanel, VisResult};
 use super::{dialogs, export, menu, status};
-use crate::core::open::{LoadedVolume, open_volume};
+use crate::core::open::LoadedVolume;
 use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::study::{ImportWarning, Study};
 
 mod dicom;
+mod patient_load;
 mod tabs;
+
+pub use patient_load::MaskResult;
+use patient_load::load_with_mask;
+
+/// A study with its import warnings and, when asked for, its first patient's volume and mask.
+pub type LoadedStudy = (Study, Vec<ImportWarning>, Option<(LoadedVolume, MaskResult)>);
 
 /// Results of background work.
 pub enum JobResult {
-    Study { path: PathBuf, result: Result<(Study, Vec<ImportWarning>, Option<LoadedVolume>), String> },
-    Volume { path: PathBuf, patient: Option<usize>, result: Result<LoadedVolume, String> },
+    Study { path: PathBuf, result: Result<LoadedStudy, String> },
+    Volume { path: PathBuf, patient: Option<usize>, result: Result<LoadedVolume, String>, mask: MaskResult },
     Exported { path: PathBuf, result: Result<(), String> },
     FovViews(FovViews),
     Vis(usize, Box<VisResult>),
@@ -78,6 +85,7 @@ pub struct CadetApp {
     pub jobs: Jobs<JobResult>,
     pub dialogs: dialogs::Dialogs,
     textures: SliceTextures,
+    mask_textures: MaskTextures,
     render_state: Option<RenderState>,
     generation: u64,
     /// The volume generation on the GPU.
@@ -116,6 +124,7 @@ impl CadetApp {
             jobs: Jobs::new(Some(cc.egui_ctx.clone())),
             dialogs: dialogs::Dialogs::new(cc.egui_ctx.clone()),
             textures: SliceTextures::default(),
+            mask_textures: MaskTextures::default(),
             render_state,
             generation: 0,
             gpu_generation: None,
@@ -127,7 +136,7 @@ impl CadetApp {
             None => {
                 let sample = crate::core::sample_data::sample_data_dir();
                 app.open_study(sample.join("synthetic"), false);
-                app.open_volume(sample.join("chest_cta_mediastinum.nii.gz"), None, None);
+                app.open_volume(sample.join("chest_cta_mediastinum.nii.gz"), None, None, None);
             }
         }
         app
@@ -138,7 +147,7 @@ impl CadetApp {
         if path.is_dir() && (path.join("study.csv").is_file() || crate::core::study::is_collection(&path)) {
             self.open_study(path, true);
         } else {
-            self.open_volume(path, None, None);
+            self.open_volume(path, None, None, None);
         }
     }
 
@@ -158,7 +167,11 @@ impl CadetApp {
         let job = self.jobs.spawn(format!("loading study {}", path.display()), move || {
             let result = Study::load_with_report(&p).map_err(|e| e.to_string()).and_then(|(study, warnings)| {
                 let volume = match (with_first_volume, study.patients.first()) {
-                    (true, Some(first)) => Some(first.load_volume().map_err(|e| e.to_string())?),
+                    (true, Some(first)) => {
+                        let (volume, mask) =
+                            load_with_mask(&first.volume_path, first.series.as_deref(), first.mask_path.as_deref());
+                        Some((volume?, mask))
+                    }
                     _ => None,
                 };
                 Ok((study, warnings, volume))
@@ -170,19 +183,19 @@ impl CadetApp {
         }
     }
 
-    fn open_volume(&mut self, path: PathBuf, series: Option<String>, patient: Option<usize>) {
+    fn open_volume(&mut self, path: PathBuf, series: Option<String>, patient: Option<usize>, mask: Option<PathBuf>) {
         let p = path.clone();
-        self.volume_job = self.jobs.spawn(format!("loading {}", path.display()), move || JobResult::Volume {
-            path: p.clone(),
-            patient,
-            result: open_volume(&p, series.as_deref()).map_err(|e| e.to_string()),
+        self.volume_job = self.jobs.spawn(format!("loading {}", path.display()), move || {
+            let (result, mask) = load_with_mask(&p, series.as_deref(), mask.as_deref());
+            JobResult::Volume { path: p, patient, result, mask }
         });
     }
 
     pub fn select_patient(&mut self, index: usize) {
         let Some(study) = &self.workspace.study else { return };
         let Some(patient) = study.patients.get(index) else { return };
-        self.open_volume(patient.volume_path.clone(), patient.series.clone(), Some(index));
+        let (path, series, mask) = (patient.volume_path.clone(), patient.series.clone(), patient.mask_path.clone());
+        self.open_volume(path, series, Some(index), mask);
     }
 
     /// Goes to a candidate or node of patient `index`, loading its volume first if needed.
@@ -235,16 +248,6 @@ impl CadetApp {
         self.select_candidate(next as usize);
     }
 
-    fn show_volume(&mut self, path: &Path, file: LoadedVolume, patient: Option<usize>) {
-        self.generation += 1;
-        self.viewer.reset_for(&file.volume);
-        let volume = Arc::new(file.volume);
-        self.workspace.volume =
-            Some(OpenVolume { path: path.to_path_buf(), volume, source: file.source, generation: self.generation });
-        self.workspace.patient = patient;
-        self.workspace.candidate = None;
-    }
-
     /// Puts the open volume on the GPU when the GPU draws the slices (after a load, or when the
     /// user switches to the GPU); a volume the GPU cannot hold switches drawing to the CPU.
     fn sync_gpu_volume(&mut self) {
@@ -272,19 +275,23 @@ impl CadetApp {
                 self.dicom.show_warnings = !warnings.is_empty();
                 self.dicom.warnings = warnings;
                 self.workspace.patient = None;
-                if let Some(file) = volume.filter(|_| !superseded) {
-                    self.show_volume(&file.path.clone(), file, Some(0));
-                }
+                let problem = match volume.filter(|_| !superseded) {
+                    Some((file, mask)) => self.show_volume(&file.path.clone(), file, Some(0), mask),
+                    None => None,
+                };
                 self.settings.remember(path);
-                self.notice = None;
+                self.notice = problem.map(|text| Notice { text, is_error: true });
             }
             JobResult::Volume { path, .. } if superseded => {
                 log::info!("dropped the load of {}: another volume was asked for since", path.display());
             }
-            JobResult::Volume { path, patient, result: Ok(file) } => {
-                let messages = file.messages.join("\n");
+            JobResult::Volume { path, patient, result: Ok(file), mask } => {
+                let mut messages = file.messages.clone();
                 self.note_series(&path, &file);
-                self.show_volume(&path, file, patient);
+                let problem = self.show_volume(&path, file, patient, mask);
+                let is_error = problem.is_some();
+                messages.extend(problem);
+                let messages = messages.join("\n");
                 match self.pending_jump {
                     Some((index, target)) if Some(index) == patient => {
                         self.pending_jump = None;
@@ -295,7 +302,7 @@ impl CadetApp {
                 if patient.is_none() {
                     self.settings.remember(path);
                 }
-                self.notice = (!messages.is_empty()).then_some(Notice { text: messages, is_error: false });
+                self.notice = (!messages.is_empty()).then_some(Notice { text: messages, is_error });
             }
             JobResult::Study { result: Err(e), .. } | JobResult::Volume { result: Err(e), .. } => {
                 self.notice = Some(Notice { text: e, is_error: true });

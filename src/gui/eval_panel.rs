@@ -105,7 +105,7 @@ pub fn gallery(eval: &Path, report: &EvalReport, per_kind: usize) -> Result<Vec<
             // through the volume cache: mapped, and prefiltered once per machine
             let load = || patient.load_volume().map(|f| f.volume).map_err(|e| e.to_string());
             let (s, _) = VolumeCache::shared()
-                .sampler(&patient.volume_path, config.interpolation, load)
+                .sampler(&patient.volume_path, patient.series.as_deref(), config.interpolation, load)
                 .map_err(|e| e.to_string())?;
             sampler = Some((patient.id.clone(), s));
         }

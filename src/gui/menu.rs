@@ -1,5 +1,5 @@
 //! The menu bar (File, View) and the viewer's toolbar (window presets and values, overlay
-//! toggles).
+//! toggles, the node-mask style).
 
 use std::path::PathBuf;
 
@@ -8,6 +8,7 @@ use eframe::egui;
 use super::dicom_panel::DicomPanel;
 use super::state::{Settings, ViewerState};
 use super::viewer::SliceRenderer;
+use super::viewer::mask::MaskStyle;
 use crate::core::sampling::Plane;
 use crate::core::window::{Window, WindowPreset};
 
@@ -77,6 +78,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: MenuState<'_>) -> Vec<MenuAction> {
             ui.checkbox(&mut v.show_candidates, "Candidates");
             ui.checkbox(&mut v.show_lesions, "True nodes");
             ui.checkbox(&mut v.show_crosshair, "Crosshair");
+            ui.checkbox(&mut v.show_mask, "Node masks");
             ui.separator();
             if app.dicom.series.is_some() {
                 ui.checkbox(&mut app.dicom.show_chooser, "DICOM series…");
@@ -110,7 +112,7 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: MenuState<'_>) -> Vec<MenuAction> {
 
 /// Window/level presets and values, and the overlay toggles; `dialog_cancelled` adds a hint
 /// for desktops without a file-dialog service.
-pub fn toolbar_ui(ui: &mut egui::Ui, v: &mut ViewerState, dialog_cancelled: bool) {
+pub fn toolbar_ui(ui: &mut egui::Ui, v: &mut ViewerState, has_mask: bool, dialog_cancelled: bool) {
     ui.horizontal_wrapped(|ui| {
         let current = v.preset.map_or("Custom", WindowPreset::label);
         egui::ComboBox::from_label("Window").selected_text(current).show_ui(ui, |ui| {
@@ -134,6 +136,7 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &mut ViewerState, dialog_cancelled: bool
         ui.checkbox(&mut v.show_candidates, "Candidates");
         ui.checkbox(&mut v.show_lesions, "True nodes");
         ui.checkbox(&mut v.show_crosshair, "Crosshair");
+        mask_toggle_ui(ui, v, has_mask);
         if ui.button("Reset views").on_hover_text("Reset zoom and pan of every view").clicked() {
             v.transforms = Default::default();
         }
@@ -141,4 +144,17 @@ pub fn toolbar_ui(ui: &mut egui::Ui, v: &mut ViewerState, dialog_cancelled: bool
             ui.label("(no file chosen; without a desktop file-dialog service, pass paths on the command line or drop files here)");
         }
     });
+}
+
+/// The node-mask toggle and its style (outline or fill), shown when the volume has a mask.
+fn mask_toggle_ui(ui: &mut egui::Ui, v: &mut ViewerState, has_mask: bool) {
+    if !has_mask {
+        return;
+    }
+    ui.checkbox(&mut v.show_mask, "Node masks").on_hover_text("The patient's node mask, one colour per node");
+    for (style, name) in [(MaskStyle::Outline, "outline"), (MaskStyle::Fill, "fill")] {
+        if ui.add_enabled(v.show_mask, egui::Button::selectable(v.mask_style == style, name)).clicked() {
+            v.mask_style = style;
+        }
+    }
 }

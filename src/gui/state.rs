@@ -9,11 +9,13 @@ use eframe::egui;
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
+use crate::core::mask::NodeMask;
 use crate::core::open::VolumeSource;
 use crate::core::sampling::Plane;
 use crate::core::study::Study;
 use crate::core::volume::Volume;
 use crate::core::window::{Window, WindowPreset};
+use crate::gui::viewer::mask::MaskStyle;
 
 /// Persisted between sessions (eframe storage).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -45,6 +47,8 @@ pub struct OpenVolume {
     pub source: VolumeSource,
     /// Increases with every newly opened volume (textures and GPU uploads key on it).
     pub generation: u64,
+    /// The patient's instance-label mask, loaded with the volume.
+    pub mask: Option<Arc<NodeMask>>,
 }
 
 /// The open study (if any), patient, volume and candidate.
@@ -89,6 +93,9 @@ pub struct ViewerState {
     pub show_candidates: bool,
     pub show_lesions: bool,
     pub show_crosshair: bool,
+    /// Draw the patient's node mask (when it has one), and how.
+    pub show_mask: bool,
+    pub mask_style: MaskStyle,
     /// World point (mm) and HU under the mouse, for the status bar.
     pub hover: Option<(DVec3, Option<f32>)>,
     /// Outlines of a sampled view's planes to draw in the main views (world corners, mm).
@@ -106,6 +113,8 @@ impl Default for ViewerState {
             show_candidates: true,
             show_lesions: true,
             show_crosshair: true,
+            show_mask: true,
+            mask_style: MaskStyle::default(),
             hover: None,
             highlight_planes: Vec::new(),
         }

@@ -1,11 +1,13 @@
 //! The side panel: the study tree (patients by region) and, for the selected patient, a
-//! sortable, filterable table of candidates; selecting a row moves the cursor to it.
+//! sortable, filterable table of candidates with the node each positive belongs to and that
+//! node's extent in the patient's mask; selecting a row moves the cursor to it.
 
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
 use super::state::Workspace;
 use super::viewer::overlay::{NEGATIVE, POSITIVE};
+use crate::core::mask::NodeExtent;
 use crate::core::study::{Label, Patient};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -46,9 +48,28 @@ struct Row {
     label: Label,
     score: Option<f64>,
     distance_mm: Option<f64>,
+    /// The node a positive candidate belongs to, and its extent when the mask is loaded.
+    node: Option<usize>,
+    extent: Option<NodeExtent>,
+}
+
+/// "12.0×9.4×6.0" (mm along the mask's voxel axes).
+pub fn extent_text(e: &NodeExtent) -> String {
+    let [a, b, c] = e.size_mm;
+    format!("{a:.1}×{b:.1}×{c:.1}")
+}
+
+fn extent_details(e: &NodeExtent) -> String {
+    let [x, y, z] = e.centroid_world_mm;
+    let [[i0, j0, k0], [i1, j1, k1]] = e.bbox_voxel;
+    format!(
+        "node {}: {} voxels, {:.0} mm³\nvoxels i {i0}–{i1}, j {j0}–{j1}, k {k0}–{k1}\ncentroid ({x:.1}, {y:.1}, {z:.1}) mm RAS",
+        e.label, e.voxel_count, e.volume_mm3
+    )
 }
 
 fn rows(patient: &Patient, workspace: &Workspace, panel: &StudyPanel) -> Vec<Row> {
+    let mask = workspace.volume.as_ref().and_then(|o| o.mask.as_ref());
     let mut rows: Vec<Row> = patient
         .candidates
         .iter()
@@ -62,6 +83,8 @@ fn rows(patient: &Patient, workspace: &Workspace, panel: &StudyPanel) -> Vec<Row
             label: c.label,
             score: workspace.scores.get(&(patient.id.clone(), c.id)).copied(),
             distance_mm: patient.nearest_lesion(c.center()).map(|(_, d)| d),
+            node: c.lesion,
+            extent: c.lesion.and_then(|n| mask?.extent(n)).cloned(),
         })
         .collect();
     let key = |r: &Row| -> f64 {
@@ -130,15 +153,24 @@ pub fn study_panel_ui(ui: &mut egui::Ui, workspace: &Workspace, panel: &mut Stud
         .id_salt("candidates")
         .striped(true)
         .sense(egui::Sense::click())
-        .column(Column::exact(40.0))
-        .column(Column::exact(70.0))
-        .column(Column::exact(60.0))
-        .column(Column::remainder())
+        .column(Column::exact(36.0))
+        .column(Column::exact(34.0))
+        .column(Column::exact(44.0))
+        .column(Column::exact(58.0))
+        .column(Column::exact(34.0))
+        .column(Column::remainder().at_least(80.0))
         .header(22.0, |mut header| {
             header.col(|ui| header_button(ui, "Id", SortKey::Id));
             header.col(|ui| header_button(ui, "Label", SortKey::Label));
             header.col(|ui| header_button(ui, "Score", SortKey::Score));
             header.col(|ui| header_button(ui, "Node mm", SortKey::Distance));
+            header.col(|ui| {
+                ui.strong("Node").on_hover_text("The true node a positive candidate belongs to");
+            });
+            header.col(|ui| {
+                ui.strong("Extent")
+                    .on_hover_text("The node's size in the patient's mask, mm along its voxel axes i×j×k");
+            });
         })
         .body(|body| {
             body.rows(20.0, rows.len(), |mut row| {
@@ -161,6 +193,17 @@ pub fn study_panel_ui(ui: &mut egui::Ui, workspace: &Workspace, panel: &mut Stud
                 });
                 row.col(|ui| {
                     ui.label(r.distance_mm.map_or("-".into(), |d| format!("{d:.1}")));
+                });
+                row.col(|ui| {
+                    ui.label(r.node.map_or("-".into(), |n| n.to_string()));
+                });
+                row.col(|ui| match &r.extent {
+                    Some(e) => {
+                        ui.label(extent_text(e)).on_hover_text(extent_details(e));
+                    }
+                    None => {
+                        ui.label("-");
+                    }
                 });
                 if row.response().clicked() {
                     actions.select_candidate = Some(r.id);

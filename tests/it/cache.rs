@@ -8,6 +8,7 @@ use std::sync::Arc;
 use cadet::core::cache::{EntryStatus, VolumeCache};
 use cadet::core::geometry::Affine;
 use cadet::core::nifti::{read_nifti, write_volume};
+use cadet::core::open::open_volume;
 use cadet::core::sampling::{Interpolation, ViewSampler, ViewSpec, VoxelArray};
 use cadet::core::volume::{Volume, Voxels};
 use glam::DVec3;
@@ -24,7 +25,7 @@ fn ramp_volume(offset: i16) -> Volume {
 /// Opens `source` through the cache, counting how often the volume had to be read.
 fn open(cache: &VolumeCache, source: &Path, interp: Interpolation, loads: &Cell<usize>) -> (ViewSampler, EntryStatus) {
     cache
-        .sampler(source, interp, || {
+        .sampler(source, None, interp, || {
             loads.set(loads.get() + 1);
             read_nifti(source).map(|f| f.volume).map_err(|e| e.to_string())
         })
@@ -129,4 +130,40 @@ fn the_cache_command_lists_and_clears() {
     let cleared = cadet(&["cache", "--clear", "--cache", c]);
     assert!(stdout(&cleared).contains("removed 2 entries"), "{}", stdout(&cleared));
     assert!(cache.list().unwrap().is_empty());
+}
+
+#[test]
+fn two_series_of_one_folder_get_their_own_entries() {
+    let folder = crate::dicom_series::fixtures().join("two_series");
+    let expected = crate::dicom_series::expected();
+    let second = expected["two_series"]["second"]["series_uid"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = VolumeCache::new(dir.path().join("cache"));
+    let loads = Cell::new(0);
+    let open_series = |uid: Option<&str>| {
+        cache
+            .sampler(&folder, uid, Interpolation::Linear, || {
+                loads.set(loads.get() + 1);
+                open_volume(&folder, uid).map(|f| f.volume).map_err(|e| e.to_string())
+            })
+            .unwrap()
+    };
+    let (main, first) = open_series(None);
+    let (recon, other) = open_series(Some(second));
+    assert_eq!((first, other), (EntryStatus::Built, EntryStatus::Built), "the recon is not served the main entry");
+    assert_eq!(main.dims()[2], std::fs::read_dir(folder.join("axial")).unwrap().count());
+    assert_eq!(recon.dims()[2], 4, "the thick recon's four slices");
+    for (sampler, case) in [(&main, &expected["two_series"]), (&recon, &expected["two_series"]["second"])] {
+        for p in case["points"].as_array().unwrap() {
+            let world = DVec3::from_array(std::array::from_fn(|a| p["ras"][a].as_f64().unwrap()));
+            let v = sampler.affine().voxel_from_world_point(world).round();
+            let d = sampler.dims();
+            let VoxelArray::I16(values) = sampler.voxels() else { panic!("int16 series") };
+            let index = v.x as usize + d[0] * (v.y as usize + d[1] * v.z as usize);
+            assert_eq!(f64::from(values.as_slice()[index]), p["hu"].as_f64().unwrap(), "at {world}");
+        }
+    }
+    let (_, again) = open_series(Some(second));
+    assert_eq!((again, loads.get()), (EntryStatus::Hit, 2));
+    assert_eq!(cache_files(cache.dir(), "voxels").len(), 2);
 }

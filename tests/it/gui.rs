@@ -161,3 +161,44 @@ fn wgsl_shaders_are_valid() {
             .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.emit_to_string(&src)));
     }
 }
+
+/// Pixels of `image` inside `rect` within 3 of `colour` in every channel.
+fn pixels_like(image: &image::RgbaImage, rect: egui::Rect, colour: egui::Color32) -> usize {
+    let near = |a: u8, b: u8| a.abs_diff(b) <= 3;
+    image
+        .enumerate_pixels()
+        .filter(|(x, y, _)| rect.contains(egui::pos2(*x as f32, *y as f32)))
+        .filter(|(_, _, p)| near(p[0], colour.r()) && near(p[1], colour.g()) && near(p[2], colour.b()))
+        .count()
+}
+
+#[test]
+fn the_node_mask_toggle_changes_the_rendered_view() {
+    let mut h = harness(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dicom/tcia"), true);
+    let open = h.state().workspace.volume.as_ref().unwrap();
+    assert!(open.mask.is_some(), "the first patient's mask loads with its volume");
+    let volume = open.volume.clone();
+    let node = h.state().workspace.patient().unwrap().lesions[0].clone();
+    // the candidate table shows both positives' node extents (3 × 3 × 1 voxels of 0.6 × 0.8 × 2 mm)
+    assert_eq!(h.query_all_by_label("1.8×2.4×2.0").count(), 2);
+    let app = h.state_mut();
+    app.dicom.show_warnings = false;
+    app.viewer.maximized = Some(Plane::Axial);
+    app.viewer.set_cursor_world(&volume, node.center());
+    h.run_steps(2);
+    let rect = cadet::gui::viewer::view_rect(&h.ctx, Plane::Axial).unwrap();
+    let colour = cadet::gui::viewer::mask::node_colour(node.id as u16);
+    let outline = h.render().unwrap();
+    let ring = pixels_like(&outline, rect, colour);
+    assert!(ring > 200, "the node's outline is drawn in its colour ({ring} pixels)");
+    h.get_by_label("fill").click();
+    h.run_steps(2);
+    let fill = h.render().unwrap();
+    let changed = outline.pixels().zip(fill.pixels()).filter(|(a, b)| a != b).count();
+    assert!(changed > 50, "filling changes the node's interior ({changed} pixels)");
+    h.get_by_label("Node masks").click();
+    h.run_steps(2);
+    assert!(!h.state().viewer.show_mask);
+    let off = h.render().unwrap();
+    assert_eq!(pixels_like(&off, rect, colour), 0, "no node colour without the mask");
+}

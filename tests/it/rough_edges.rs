@@ -101,33 +101,40 @@ fn bad_sizes_are_refused_with_a_message() {
 }
 
 #[test]
-fn a_region_run_trains_validates_and_tests_on_that_regions_patients_only() {
+fn a_region_cross_validation_trains_and_tests_each_of_that_regions_patients_once() {
     let work = tempfile::tempdir().unwrap();
     let study = sample_study();
-    let train = |region: &str| {
+    let cv = |region: &str| {
         Command::new(env!("CARGO_BIN_EXE_cadet"))
-            .args(["train", "--study", study.to_str().unwrap(), "--model", "cifarnet", "--epochs", "1"])
+            .args(["cv", "--study", study.to_str().unwrap(), "--model", "cifarnet", "--epochs", "1"])
             .args(["--batch", "64", "--views-per-candidate", "1", "--val-views", "1", "--device", "cpu"])
-            .args(["--folds", "3", "--fold", "2", "--region", region, "--name", "abd"])
+            .args(["--folds", "3", "--region", region, "--name", "abd"])
             .args(["--runs-dir", work.path().to_str().unwrap()])
             .output()
             .unwrap()
     };
-    let o = train("abdominal");
+    let o = cv("abdominal");
     assert!(o.status.success(), "{}", stderr(&o));
-    let run = work.path().join("abd");
-    let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
-    assert!(config.lines().any(|l| l == "region = \"ABD\""), "{config}");
-    let split: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("split.json")).unwrap()).unwrap();
-    let mut names: Vec<&str> = ["train", "val", "test"]
-        .iter()
-        .flat_map(|set| split[set].as_array().unwrap().iter().map(|v| v.as_str().unwrap()))
-        .collect();
-    // the sample study's three ABD patients in three folds: one each to test, validate, train
-    assert_eq!(["train", "val", "test"].map(|set| split[set].as_array().unwrap().len()), [1, 1, 1]);
-    names.sort_unstable();
-    assert_eq!(names, ["ABD_SYNTH_002", "ABD_SYNTH_004", "ABD_SYNTH_006"]);
-    let o = train("NECK");
+    let mut tested = Vec::new();
+    for fold in 1..=3 {
+        let run = work.path().join(format!("abd-f{fold}"));
+        let config = std::fs::read_to_string(run.join("config.toml")).unwrap();
+        assert!(config.lines().any(|l| l == "region = \"ABD\""), "{config}");
+        let split: serde_json::Value = serde_json::from_slice(&std::fs::read(run.join("split.json")).unwrap()).unwrap();
+        let set = |name: &str| -> Vec<String> {
+            split[name].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
+        };
+        let mut all: Vec<String> = ["train", "val", "test"].iter().flat_map(|s| set(s)).collect();
+        all.sort_unstable();
+        // the sample study's three ABD patients in three folds: one each to test, validate, train
+        assert_eq!(all, ["ABD_SYNTH_002", "ABD_SYNTH_004", "ABD_SYNTH_006"], "fold {fold}");
+        assert_eq!(set("test").len(), 1, "fold {fold}");
+        tested.extend(set("test"));
+    }
+    tested.sort_unstable();
+    assert_eq!(tested, ["ABD_SYNTH_002", "ABD_SYNTH_004", "ABD_SYNTH_006"], "each tested once");
+    assert!(stdout(&o).contains("abd-f3"), "{}", stdout(&o));
+    let o = cv("NECK");
     assert!(!o.status.success());
     assert!(stderr(&o).contains("no patient of region NECK (the study's regions: ABD, MED)"), "{}", stderr(&o));
 }

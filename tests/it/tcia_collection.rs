@@ -25,7 +25,7 @@ fn collection_opens_without_study_csv() {
     assert_eq!(volume.dims(), [16, 12, 6], "the CT series holding the nodes, not the scout");
     let has = |patient: &str, text: &str| warnings.iter().any(|w| w.patient == patient && w.message.contains(text));
     assert!(has("MED_LYMPH_001", "1 of 4 candidates lie outside"), "{warnings:?}");
-    assert!(has("ABD_LYMPH_002", "k →"), "{warnings:?}");
+    assert!(has("ABD_LYMPH_002", "replaced by 5 - k"), "{warnings:?}");
     assert!(has("ABD_LYMPH_002", "negCADe"), "{warnings:?}");
     assert!(has("MED_LYMPH_003", "no image folder"), "{warnings:?}");
     assert!(!has("MED_LYMPH_001", "indices"), "{warnings:?}");
@@ -36,20 +36,47 @@ fn candidates_csv_has_world_and_voxel_coordinates() {
     let root = fixtures().join("tcia");
     let tmp = tempfile::tempdir().unwrap();
     let csv = tmp.path().join("c.csv");
-    let out = cadet(&["study", root.to_str().unwrap(), "--candidates", csv.to_str().unwrap(), "--check-masks"]);
+    let out =
+        cadet(&["study", root.to_str().unwrap(), "--candidates", csv.to_str().unwrap(), "--check-masks", "--extents"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("import warnings"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("instance labels"), "the masks hold one label per node: {}", stderr(&out));
     let text = std::fs::read_to_string(&csv).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next().unwrap(), "patient,region,candidate,x,y,z,i,j,k,label,node");
+    assert_eq!(
+        lines.next().unwrap(),
+        "patient,region,candidate,x,y,z,i,j,k,label,node,node_voxels,node_volume_mm3,\
+         node_size_i_mm,node_size_j_mm,node_size_k_mm,node_centroid_x,node_centroid_y,node_centroid_z"
+    );
     // MED_LYMPH_001's first node is at voxel (3, 4, 1); its positive candidate is 0.5 mm off in x
     let row = text.lines().find(|l| l.starts_with("MED_LYMPH_001,MED,0,")).unwrap();
     let f: Vec<&str> = row.split(',').collect();
     assert_eq!(&f[3..6], ["7.700", "4.800", "42.000"]);
     let ijk: Vec<f64> = f[6..9].iter().map(|v| v.parse().unwrap()).collect();
     assert!((ijk[0] - (3.0 + 0.5 / 0.6)).abs() < 0.01 && ijk[1] == 4.0 && ijk[2] == 1.0, "{row}");
-    assert_eq!(&f[9..], ["1", "1"]);
+    assert_eq!(&f[9..11], ["1", "1"]);
+    // node 1 is the mask's 3 × 3 voxels around (3, 4, 1) on the 0.6 × 0.8 × 2 mm grid: 9 voxels of
+    // 0.96 mm³, 1.8 × 2.4 × 2 mm, centred on the node's point (RAS 8.2, 4.8, 42)
+    assert_eq!(&f[11..], ["9", "8.64", "1.800", "2.400", "2.000", "8.200", "4.800", "42.000"]);
+    let negative = text.lines().find(|l| l.starts_with("MED_LYMPH_001,MED,2,")).unwrap();
+    assert!(negative.ends_with(",0,,,,,,,,,"), "a negative has no node and no extent: {negative}");
+}
+
+#[test]
+fn study_csv_takes_a_mask_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = fixtures().join("axial");
+    let mask = fixtures().join("tcia/MED_ABD_LYMPH_MASKS/MED_LYMPH_001/MED_LYMPH_001_mask.nii.gz");
+    let csv = format!("patient,region,volume,mask\nP1,ABD,{},{}\n", dir.display(), mask.display());
+    std::fs::write(tmp.path().join("study.csv"), csv).unwrap();
+    assert_eq!(Study::load(tmp.path()).unwrap().patients[0].mask_path.as_deref(), Some(mask.as_path()));
+    std::fs::write(
+        tmp.path().join("study.csv"),
+        format!("patient,region,volume,mask\nP1,ABD,{},m.nii\n", dir.display()),
+    )
+    .unwrap();
+    let err = Study::load(tmp.path()).unwrap_err().to_string();
+    assert!(err.contains("patient P1") && err.contains("m.nii"), "{err}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
-//! What a cache entry was made from: the source's path, size, modification time and a hash of
-//! its first bytes (a NIfTI header, compressed or not) or, for a DICOM folder, of its listing.
-//! An entry whose key differs from the source's key now is stale.
+//! What a cache entry was made from: the source's path, the DICOM series chosen in a folder,
+//! size, modification time and a hash of its first bytes (a NIfTI header, compressed or not) or,
+//! for a DICOM folder, of its listing (every file below it). An entry whose key differs from the
+//! source's key now is stale.
 
 use std::fs;
 use std::io::Read;
@@ -17,6 +18,9 @@ const HEAD_BYTES: u64 = 64 * 1024;
 pub struct SourceKey {
     /// The absolute source path.
     pub path: PathBuf,
+    /// The SeriesInstanceUID asked for in a DICOM folder (`None`: the series with most slices).
+    #[serde(default)]
+    pub series: Option<String>,
     /// File size, or the total size of a folder's files.
     pub size_bytes: u64,
     /// Latest modification time, nanoseconds since 1970.
@@ -34,20 +38,31 @@ fn mtime_ns(meta: &fs::Metadata) -> u64 {
     meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as u64)
 }
 
+/// (path below `root`, size, mtime) of every file under `dir`, recursively.
+fn list_files(root: &Path, dir: &Path, out: &mut Vec<(String, u64, u64)>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let m = fs::metadata(&path)?;
+        if m.is_dir() {
+            list_files(root, &path, out)?;
+        } else if m.is_file() {
+            let name = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+            out.push((name, m.len(), mtime_ns(&m)));
+        }
+    }
+    Ok(())
+}
+
 impl SourceKey {
-    /// The key of a file or a folder as it is now.
-    pub fn of(path: &Path) -> std::io::Result<Self> {
+    /// The key of a file, or of a folder and the series chosen in it, as they are now.
+    pub fn of(path: &Path, series: Option<&str>) -> std::io::Result<Self> {
         let path = fs::canonicalize(path)?;
         let meta = fs::metadata(&path)?;
+        let series = series.map(str::to_string);
         if meta.is_dir() {
             let mut files: Vec<(String, u64, u64)> = Vec::new();
-            for entry in fs::read_dir(&path)? {
-                let entry = entry?;
-                let m = entry.metadata()?;
-                if m.is_file() {
-                    files.push((entry.file_name().to_string_lossy().into_owned(), m.len(), mtime_ns(&m)));
-                }
-            }
+            list_files(&path, &path, &mut files)?;
             files.sort();
             let listing: String = files.iter().map(|(n, s, t)| format!("{n}\t{s}\t{t}\n")).collect();
             return Ok(Self {
@@ -55,11 +70,12 @@ impl SourceKey {
                 mtime_ns: files.iter().map(|f| f.2).max().unwrap_or(0),
                 head_hash: fnv1a(listing.as_bytes()),
                 path,
+                series,
             });
         }
         let mut head = Vec::new();
         fs::File::open(&path)?.take(HEAD_BYTES).read_to_end(&mut head)?;
-        Ok(Self { size_bytes: meta.len(), mtime_ns: mtime_ns(&meta), head_hash: fnv1a(&head), path })
+        Ok(Self { size_bytes: meta.len(), mtime_ns: mtime_ns(&meta), head_hash: fnv1a(&head), path, series })
     }
 }
 
@@ -94,12 +110,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.nii");
         fs::write(&f, b"first").unwrap();
-        let a = SourceKey::of(&f).unwrap();
-        assert_eq!(a, SourceKey::of(&f).unwrap());
+        let a = SourceKey::of(&f, None).unwrap();
+        assert_eq!(a, SourceKey::of(&f, None).unwrap());
         fs::write(&f, b"other").unwrap();
-        assert_ne!(a.head_hash, SourceKey::of(&f).unwrap().head_hash, "same size, new content");
-        let folder = SourceKey::of(dir.path()).unwrap();
+        assert_ne!(a.head_hash, SourceKey::of(&f, None).unwrap().head_hash, "same size, new content");
+        let folder = SourceKey::of(dir.path(), None).unwrap();
         assert_eq!(folder.size_bytes, 5);
+        // a file in a sub-folder (a series spread over folders) changes the folder's key
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("sub/b.dcm"), b"xyz").unwrap();
+        let deeper = SourceKey::of(dir.path(), None).unwrap();
+        assert_eq!(deeper.size_bytes, 8);
+        assert_ne!(deeper.head_hash, folder.head_hash);
+        let other_series = SourceKey::of(dir.path(), Some("1.2.3")).unwrap();
+        assert_eq!(other_series.series.as_deref(), Some("1.2.3"));
+        assert_ne!(other_series, deeper);
     }
 
     #[test]

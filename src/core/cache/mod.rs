@@ -92,20 +92,29 @@ impl VolumeCache {
         move |source| CacheError::Io { path, source }
     }
 
+    /// One file per source and series: two series of one folder never share an entry.
     fn entry_path(&self, key: &SourceKey, kind: EntryKind) -> PathBuf {
-        let id = fnv1a(key.path.to_string_lossy().as_bytes());
+        let mut name = key.path.to_string_lossy().into_owned();
+        if let Some(uid) = &key.series {
+            name.push('\0');
+            name.push_str(uid);
+        }
+        let id = fnv1a(name.as_bytes());
         self.dir.join(format!("{id:016x}-{}.cvc", kind.name()))
     }
 
-    /// A sampler over the cached voxels (and coefficients) of `source`; `load` reads the volume
-    /// when there is no valid entry yet (NIfTI today, a DICOM series later).
+    /// A sampler over the cached voxels (and coefficients) of `source` (a NIfTI file, or a DICOM
+    /// folder and the `series` chosen in it); `load` reads the volume when there is no valid
+    /// entry yet.
     pub fn sampler(
         &self,
         source: &Path,
+        series: Option<&str>,
         interpolation: Interpolation,
         load: impl FnOnce() -> Result<Volume, String>,
     ) -> Result<(ViewSampler, EntryStatus), CacheError> {
-        let key = SourceKey::of(source).map_err(|e| CacheError::Load { path: source.into(), detail: e.to_string() })?;
+        let key = SourceKey::of(source, series)
+            .map_err(|e| CacheError::Load { path: source.into(), detail: e.to_string() })?;
         let (voxels, status) = self.entry(&key, EntryKind::Voxels, || {
             let volume = load().map_err(|detail| CacheError::Load { path: source.into(), detail })?;
             Ok(voxel_payload(volume, &key))

@@ -68,7 +68,7 @@ pub fn load_samplers(
     let mut out = vec![None; study.patients.len()];
     for &p in patients {
         let patient = &study.patients[p];
-        let sampler = match cache.sampler(&patient.volume_path, interpolation, || {
+        let sampler = match cache.sampler(&patient.volume_path, patient.series.as_deref(), interpolation, || {
             patient.load_volume().map(|f| f.volume).map_err(|e| e.to_string())
         }) {
             Ok((sampler, _)) => sampler,

@@ -22,6 +22,7 @@ mod decode;
 mod discover;
 mod geometry;
 mod header;
+mod native;
 mod write;
 
 use std::path::PathBuf;

@@ -36,11 +36,25 @@ impl NiftiImage {
     /// A volume as a file: its storage type, its affine as sform and (when the axes are
     /// orthogonal) as qform too, so that readers preferring either agree.
     pub fn from_volume(volume: &Volume) -> Self {
-        let m = volume.affine().world_from_voxel();
         let data = match volume.voxels() {
             Voxels::I16(v) => NiftiData::I16(v.clone()),
             Voxels::F32(v) => NiftiData::F32(v.clone()),
         };
+        Self::with_data(volume, data)
+    }
+
+    /// As [`NiftiImage::from_volume`], taking the voxels rather than copying them.
+    pub fn from_owned_volume(volume: Volume) -> Self {
+        let header = Self::with_data(&volume, NiftiData::I16(Vec::new()));
+        let data = match volume.into_voxels() {
+            Voxels::I16(v) => NiftiData::I16(v),
+            Voxels::F32(v) => NiftiData::F32(v),
+        };
+        Self { data, ..header }
+    }
+
+    fn with_data(volume: &Volume, data: NiftiData) -> Self {
+        let m = volume.affine().world_from_voxel();
         let spacing = volume.spacing_mm();
         Self {
             dims: volume.dims(),

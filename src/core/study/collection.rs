@@ -237,9 +237,9 @@ pub fn check_indices(indices: &[DVec3], lesions: &[Lesion], geometry: &SeriesGeo
         None
     } else if flipped <= 1.0 {
         Some(format!(
-            "the indices file counts slices from the other end: it agrees with physicalPoints only with k → {}−1−k \
-             (off by up to {direct:.1} voxels otherwise)",
-            geometry.dims[2]
+            "the indices file counts slices from the other end: it agrees with physicalPoints only with k \
+             replaced by {} - k (off by up to {direct:.1} voxels otherwise)",
+            geometry.dims[2] - 1
         ))
     } else {
         Some(format!("indices and physicalPoints disagree by up to {direct:.1} voxels ({flipped:.1} with k flipped)"))

@@ -1,5 +1,5 @@
 //! `study.csv`: one row per patient with its region, volume path and (optionally) the folder
-//! of its annotation files, both relative to the study folder.
+//! of its annotation files and its instance-label node mask, all relative to the study folder.
 
 use std::path::Path;
 
@@ -15,6 +15,9 @@ pub struct ManifestRow {
     pub volume: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<String>,
+    /// A NIfTI instance-label mask (one id per node, the node's line in the nodes file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
 }
 
 pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, StudyError> {
@@ -22,7 +25,7 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, StudyError> {
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     for column in ["patient", "region", "volume"] {
         if !headers.iter().any(|h| h == column) {
-            let detail = format!("missing column '{column}' (expected patient,region,volume[,annotations])");
+            let detail = format!("missing column '{column}' (expected patient,region,volume[,annotations][,mask])");
             return Err(StudyError::Invalid { path: path.into(), detail });
         }
     }
@@ -31,6 +34,9 @@ pub fn read_manifest(path: &Path) -> Result<Vec<ManifestRow>, StudyError> {
         let mut row = record.map_err(|e| csv_error(path, e))?;
         if row.annotations.as_deref() == Some("") {
             row.annotations = None;
+        }
+        if row.mask.as_deref() == Some("") {
+            row.mask = None;
         }
         if row.patient.is_empty() {
             return Err(StudyError::Parse { path: path.into(), line: i + 2, detail: "empty patient id".into() });

@@ -1,6 +1,6 @@
 //! Studies: patients, their CT volumes, true lymph nodes (lesions) and CADe candidates.
 //!
-//! A study is a folder with a `study.csv` manifest (`patient,region,volume[,annotations]`,
+//! A study is a folder with a `study.csv` manifest (`patient,region,volume[,annotations][,mask]`,
 //! paths relative to the folder; a volume is a NIfTI file or a DICOM series folder) and, per
 //! patient, the TCIA-style annotation files (see [`tcia`]); or, without study.csv, the TCIA
 //! "CT Lymph Nodes" collection as it is downloaded (see [`collection`]). Volumes are not loaded
@@ -35,6 +35,8 @@ pub enum StudyError {
     Invalid { path: PathBuf, detail: String },
     #[error("patient {patient}: the volume {path} does not exist")]
     MissingVolume { patient: String, path: PathBuf },
+    #[error("patient {patient}: the mask {path} does not exist")]
+    MissingMask { patient: String, path: PathBuf },
     #[error(transparent)]
     Volume(#[from] OpenError),
 }
@@ -245,6 +247,10 @@ fn load_patient(root: &Path, row: &ManifestRow) -> Result<Patient, StudyError> {
         None if volume_path.is_dir() => volume_path.clone(),
         None => volume_path.parent().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf()),
     };
+    let mask_path = row.mask.as_ref().map(|m| root.join(m));
+    if let Some(path) = mask_path.as_ref().filter(|p| !p.exists()) {
+        return Err(StudyError::MissingMask { patient: row.patient.clone(), path: path.clone() });
+    }
     let paths = tcia::AnnotationPaths::new(&annotation_dir, &row.patient);
     let (lesions, candidates) = read_annotations(&paths)?;
     Ok(Patient {
@@ -252,7 +258,7 @@ fn load_patient(root: &Path, row: &ManifestRow) -> Result<Patient, StudyError> {
         region: Region::parse(&row.region),
         volume_path,
         series: None,
-        mask_path: None,
+        mask_path,
         lesions,
         candidates,
     })

@@ -152,6 +152,7 @@ pub fn write_study(out: &Path, config: &SynthConfig, progress: &dyn Fn(usize)) -
             region: p.region.code().to_string(),
             volume: format!("{}/{}", p.id, volume_name),
             annotations: None,
+            mask: None,
         });
         progress(index + 1);
     }

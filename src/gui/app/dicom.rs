@@ -29,7 +29,7 @@ impl CadetApp {
 
     pub(super) fn dicom_windows(&mut self, ctx: &egui::Context) {
         if let Some(DicomAction::OpenSeries { dir, uid }) = series_chooser_ui(ctx, &mut self.dicom) {
-            self.open_volume(dir, Some(uid), None);
+            self.open_volume(dir, Some(uid), None, None);
         }
         warnings_ui(ctx, &mut self.dicom);
     }

@@ -30,9 +30,14 @@ impl CadetApp {
             if let Some(notice) = self.notice.clone() {
                 notice_ui(ui, &notice, &mut self.notice);
             }
-            menu::toolbar_ui(ui, &mut self.viewer, self.dialogs.last_cancelled);
-            let mut ctx =
-                ViewContext { renderer: self.renderer, textures: &mut self.textures, workspace: &self.workspace };
+            let has_mask = self.workspace.volume.as_ref().is_some_and(|o| o.mask.is_some());
+            menu::toolbar_ui(ui, &mut self.viewer, has_mask, self.dialogs.last_cancelled);
+            let mut ctx = ViewContext {
+                renderer: self.renderer,
+                textures: &mut self.textures,
+                mask_textures: &mut self.mask_textures,
+                workspace: &self.workspace,
+            };
             let actions = views_ui(ui, &mut self.viewer, &mut ctx);
             if let Some(plane) = actions.toggle_maximize {
                 self.viewer.maximized = if self.viewer.maximized == Some(plane) { None } else { Some(plane) };

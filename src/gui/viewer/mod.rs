@@ -1,8 +1,9 @@
 //! The tri-planar viewer: axial, coronal and sagittal windows in radiological convention with a
-//! shared 3-D cursor, window/level, zoom and pan, candidate and lesion overlays.
+//! shared 3-D cursor, window/level, zoom and pan, candidate, lesion and node-mask overlays.
 
 mod cpu;
 pub mod gpu;
+pub mod mask;
 pub mod overlay;
 
 use eframe::egui::{self, Color32, Rect, Sense, Vec2, pos2, vec2};
@@ -10,6 +11,7 @@ use glam::DVec3;
 
 pub use cpu::SliceTextures;
 use gpu::{SliceCallback, SliceUniforms};
+pub use mask::MaskTextures;
 
 use super::state::{OpenVolume, ViewerState, Workspace};
 use crate::core::sampling::{Plane, SliceGeometry};
@@ -70,6 +72,7 @@ fn image_rect(area: Rect, geom: &SliceGeometry, zoom: f32, pan: Vec2) -> Rect {
 pub struct ViewContext<'a> {
     pub renderer: SliceRenderer,
     pub textures: &'a mut SliceTextures,
+    pub mask_textures: &'a mut MaskTextures,
     pub workspace: &'a Workspace,
 }
 
@@ -169,6 +172,11 @@ fn view_ui(
             let tex = ctx.textures.texture(ui.ctx(), volume, &geom, request);
             painter.image(tex, mapping.image_rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
         }
+    }
+    if let Some(mask) = open.mask.as_ref().filter(|_| state.show_mask) {
+        let (generation, style) = (open.generation, state.mask_style);
+        let tex = ctx.mask_textures.texture(ui.ctx(), mask, volume, &geom, index, generation, slice as usize, style);
+        painter.image(tex, mapping.image_rect, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
     }
     overlay::draw(&painter, state, ctx.workspace, volume, &mapping);
     overlay::labels(&painter, rect, plane, slice as usize, &geom, volume, state.window);

@@ -132,7 +132,7 @@ pub fn build_bank(
             continue;
         }
         let (sampler, _) = cache
-            .sampler(&patient.volume_path, request.interpolation, || {
+            .sampler(&patient.volume_path, patient.series.as_deref(), request.interpolation, || {
                 patient.load_volume().map(|f| f.volume).map_err(|e| e.to_string())
             })
             .map_err(BankError::Cache)?;
