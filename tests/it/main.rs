@@ -10,6 +10,7 @@ mod dicom_series;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_training;
+mod ild;
 mod nifti_bad_input;
 mod nifti_real;
 mod nifti_roundtrip;
