@@ -53,12 +53,6 @@ pub enum Executor {
     Slurm,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum TaskArg {
-    /// Lymph-node detection (Table II). The ILD tasks (Table III) come with the ILD study.
-    Ln,
-}
-
 #[derive(Debug, Args)]
 pub struct LaunchArgs {
     /// Every `cadet train` option; --runs-dir is the sweep folder.
@@ -77,8 +71,6 @@ pub struct LaunchArgs {
     /// Table II) instead of one network on the pooled regions.
     #[arg(long, requires = "regions")]
     pub per_region: bool,
-    #[arg(long, value_enum, default_value_t = TaskArg::Ln)]
-    pub task: TaskArg,
     /// Pretrained weights of one model: MODEL=FILE (repeat per model; --weights is for all).
     #[arg(long)]
     pub model_weights: Vec<String>,
@@ -158,10 +150,14 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
                     model.to_lowercase().parse::<ModelKind>().map_err(|e| anyhow::anyhow!("--model-weights: {e}"))?;
                 weights.insert(kind.name().to_string(), PathBuf::from(file));
             }
+            // `--task` is the flattened training option; a sweep collects lymph-node reports only
+            if args.run.task.is_some_and(|t| t.is_ild()) {
+                bail!(
+                    "sweeps collect lymph-node FROC reports (Table II); run the ILD tasks with `cadet cv --task ...`"
+                );
+            }
             Grid {
-                task: match args.task {
-                    TaskArg::Ln => SweepTask::LymphNodes,
-                },
+                task: SweepTask::LymphNodes,
                 models,
                 regimes: if args.regimes.is_empty() {
                     vec![args.run.regime.unwrap_or(Regime::Ri)]

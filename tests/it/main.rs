@@ -12,6 +12,7 @@ mod eval;
 mod gui;
 #[cfg(feature = "gui")]
 mod gui_training;
+mod ild;
 mod models;
 mod nifti_bad_input;
 mod nifti_real;

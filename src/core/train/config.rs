@@ -155,15 +155,15 @@ impl TrainConfig {
     }
 
     /// The paper's ILD protocol for a model on a task: 6 classes, patient-level 5-fold CV, 64 px
-    /// patches (slice level: whole slices), one view of every item per epoch (slices: one of
-    /// their 12 augmentations), the validation items shown once.
+    /// patches (slice level: whole slices); every epoch shows each patch once and each
+    /// (slice, class) in all 12 of its augmentations; the validation items are shown once.
     pub fn ild_defaults(study: &Path, model: ModelKind, task: Task) -> Self {
         Self {
             task,
             classes: task.classes(),
             folds: 5,
             sample_size: 64,
-            views_per_candidate: 1,
+            views_per_candidate: if task == Task::IldSlice { crate::core::ild::slices::AUGMENTATIONS } else { 1 },
             val_views: 1,
             ..Self::paper_defaults(study, model)
         }

@@ -1,0 +1,260 @@
+//! The ILD path: the HUG layout read from DICOM slices and ROI files (synthetic and hand-made),
+//! the summary JSON, patches and slices from the command line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use cadet::core::dicom::{CtSlice, write_ct_slice};
+use cadet::core::ild::patches::select_patches;
+use cadet::core::ild::polygon::contains;
+use cadet::core::ild::synth::{Anatomy, IldSynthConfig, write_ild_study};
+use cadet::core::ild::{IldClass, IldDatabase, summarize};
+
+use crate::common::{cadet, stderr, stdout};
+
+fn small(seed: u64) -> IldSynthConfig {
+    IldSynthConfig { patients: 5, slices: 2, size: 128, spacing_mm: 2.5, seed }
+}
+
+/// Writes a small phantom study into a fresh temporary folder.
+pub fn synth_study(seed: u64) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("ild");
+    write_ild_study(&root, &small(seed), &Anatomy::Phantom, &|_| {}).unwrap();
+    (tmp, root)
+}
+
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn synthetic_study_is_read_back_through_the_hug_layout_and_is_deterministic() {
+    let (_a, root) = synth_study(7);
+    let (_b, again) = synth_study(7);
+    let (_c, other) = synth_study(8);
+    assert_eq!(files(&root), files(&again), "same seed, same bytes");
+    assert_ne!(files(&root), files(&other));
+    let db = IldDatabase::open(&root).unwrap();
+    let ids: Vec<&str> = db.patients.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5"]);
+    assert!(db.patients[2].dir.join("HRCT").is_dir(), "patient 3 keeps its series in a sub-folder");
+    for p in &db.patients {
+        assert_eq!(p.slices.len(), 2, "patient {}: {:?}", p.id, p.warnings);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        for s in &p.slices {
+            assert_eq!(s.header.instance_number, Some(s.slice_number), "matched by InstanceNumber");
+            assert_eq!(s.contours.len(), 2);
+            let hu = s.load_hu().unwrap();
+            assert_eq!(hu.len(), 128 * 128);
+            assert_eq!(hu[0], -1024.0, "the −2000 HU padding outside the field of view reads as −1024");
+            assert!(hu.iter().all(|&v| v >= -1100.0), "no value below air after the padding rule");
+            let lung = hu.iter().filter(|&&v| v < -700.0 && v > -1000.0).count();
+            assert!(lung > 1000, "the phantom has lungs ({lung} lung pixels)");
+        }
+    }
+    let s = summarize(&db);
+    assert_eq!(s.total.slices, 10);
+    let contours: usize = s.total.classes.0.iter().map(|c| c.contours).sum();
+    assert_eq!(contours, 20);
+    assert_eq!(s.total.ignored.get("reticulation"), Some(&2), "patients 2 and 4 have a reticulation contour");
+}
+
+/// A hand-made series: slices with InstanceNumber 4 and 9 (rescale slope 2, intercept −1000),
+/// a ROI file with a contour on slice 9, one on a slice that has no file, and an ignored label.
+fn hand_made(root: &Path) {
+    let dir = root.join("ILD_DB_txtROIs").join("12");
+    fs::create_dir_all(&dir).unwrap();
+    fs::create_dir_all(root.join("ILD_DB_lungMasks").join("12")).unwrap();
+    for (number, value) in [(4, 100i16), (9, 200)] {
+        let mut stored = vec![value; 16 * 16];
+        stored[0] = -500; // −2000 HU after the rescale: padding
+        let slice = CtSlice {
+            patient_id: "12",
+            study_uid: "1.2.3",
+            series_uid: "1.2.3.4",
+            sop_instance_uid: &format!("1.2.3.4.{number}"),
+            instance_number: number,
+            rows: 16,
+            columns: 16,
+            pixel_spacing_mm: [0.5, 0.5],
+            slice_thickness_mm: 1.0,
+            position_lps: [0.0, 0.0, -10.0 * f64::from(number)],
+            slope: 2.0,
+            intercept: -1000.0,
+            stored: &stored,
+        };
+        write_ct_slice(&dir.join(format!("CT-a-{number}.dcm")), &slice).unwrap();
+    }
+    let roi = "Study: 1.2.3\nSeries: 1.2.3.4\nSpacingX: 0.5\nSpacingY: 0.5\nSpacingZ: 10\n\
+        label: emphysema\nslice_number: 9\nnb_points_on_contour: 3\n1 1\n4 1\n4 4\n\
+        nb_points_on_contour: 3\n0 0\n2 0\n2 2\nslice_number: 5\nnb_points_on_contour: 3\n1 1\n2 1\n2 2\n\
+        label: bronchiectasis\nslice_number: 4\nnb_points_on_contour: 3\n1 1\n2 1\n2 2\n\
+        label: healthy\nslice_number: 4\nnb_points_on_contour: 3\n5 5\n7 5\n7 7\n";
+    fs::write(dir.join("CT-a.txt"), roi).unwrap();
+    fs::write(dir.join("notes.md"), "not DICOM").unwrap();
+}
+
+#[test]
+fn slice_numbers_match_instance_numbers_and_hu_come_from_the_rescale() {
+    let tmp = tempfile::tempdir().unwrap();
+    hand_made(tmp.path());
+    let db = IldDatabase::open(tmp.path()).unwrap();
+    let p = &db.patients[0];
+    assert_eq!(p.id, "12");
+    assert!(p.lung_mask_dir.is_some() && p.volume_roi_dir.is_none(), "lung masks used when present, not required");
+    assert_eq!(p.slices.iter().map(|s| s.slice_number).collect::<Vec<_>>(), [4, 9]);
+    let nine = &p.slices[1];
+    assert!(nine.header.path.ends_with("CT-a-9.dcm"));
+    assert_eq!(nine.contours.len(), 2);
+    assert_eq!(nine.contours[0].class, IldClass::Emphysema);
+    // (4, 1) mm at 0.5 mm: column 8, row 2
+    assert_eq!((nine.contours[0].points[1].row, nine.contours[0].points[1].col), (2.0, 8.0));
+    let hu = nine.load_hu().unwrap();
+    assert_eq!(hu[1], 2.0 * 200.0 - 1000.0, "HU = 2 · stored − 1000");
+    assert_eq!(hu[0], -1024.0, "padding −2000 reads as −1024");
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert!(
+        p.warnings[0].contains("slice_number 5") && p.warnings[0].contains("CT-a.txt, line 17"),
+        "{:?}",
+        p.warnings
+    );
+    let out = cadet(&["ild", "summary", tmp.path().to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let zero = serde_json::json!({"slices": 0, "contours": 0});
+    let classes = serde_json::json!({
+        "healthy": {"slices": 1, "contours": 1},
+        "emphysema": {"slices": 1, "contours": 2},
+        "ground_glass": zero, "fibrosis": zero, "micronodules": zero, "consolidation": zero,
+    });
+    let expected = serde_json::json!({
+        "patients": [{"patient": "12", "slices": 2, "classes": classes, "ignored": {"bronchiectasis": 1}}],
+        "total": {"slices": 2, "classes": classes, "ignored": {"bronchiectasis": 1}},
+    });
+    assert_eq!(json, expected);
+    assert!(stderr(&out).contains("slice_number 5"), "warnings go to stderr");
+}
+
+#[test]
+fn patches_and_slices_from_the_command_line() {
+    let (tmp, root) = synth_study(3);
+    let db = IldDatabase::open(&root).unwrap();
+    let refs = select_patches(&db, 16, 5, 1);
+    assert!(!refs.is_empty());
+    for r in &refs {
+        let slice = &db.patients[r.patient].slices[r.slice];
+        let contour = slice.contours.iter().find(|c| c.roi == r.roi).unwrap();
+        assert!(contains(&contour.points, r.center_row as f64, r.center_col as f64), "centre inside its contour");
+        assert!(r.center_row >= 8 && r.center_row + 8 <= 128 && r.center_col >= 8 && r.center_col + 8 <= 128);
+    }
+    let mut per_roi = std::collections::HashMap::new();
+    refs.iter().for_each(|r| *per_roi.entry((r.patient, r.roi)).or_insert(0) += 1);
+    assert!(per_roi.values().all(|&n| n <= 5));
+    assert_eq!(refs, select_patches(&db, 16, 5, 1), "seeded");
+    let out_dir = tmp.path().join("patches");
+    let (r, o) = (root.to_str().unwrap(), out_dir.to_str().unwrap());
+    let out = cadet(&["ild", "patches", r, "--out", o, "--size", "16", "--per-roi", "5", "--seed", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = fs::read(out_dir.join("patches.npy")).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    assert_eq!(npy.shape(), [refs.len() as u64, 3, 16, 16]);
+    let values: Vec<f32> = npy.into_vec().unwrap();
+    assert!(values.iter().all(|v| (0.0..=1.0).contains(v)));
+    let csv = fs::read_to_string(out_dir.join("patches.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "patient,slice_number,label,roi,center_row,center_col");
+    assert_eq!(lines.len(), refs.len() + 1);
+    let first = &refs[0];
+    let slice = &db.patients[first.patient].slices[first.slice];
+    let row = format!(
+        "{},{},{},{},{},{}",
+        db.patients[first.patient].id, slice.slice_number, first.class, first.roi, first.center_row, first.center_col
+    );
+    assert_eq!(lines[1], row);
+    let out = cadet(&["ild", "slices", r, "--out", o]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = fs::read_to_string(out_dir.join("slices.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "patient,slice_number,healthy,emphysema,ground_glass,fibrosis,micronodules,consolidation");
+    assert_eq!(lines.len(), 11);
+    let ones = lines[1].split(',').skip(2).filter(|&v| v == "1").count();
+    assert_eq!(ones, 2, "each synthetic slice carries two classes: {}", lines[1]);
+}
+
+#[test]
+fn a_tiny_ild_run_trains_evaluates_and_reports() {
+    let (tmp, root) = synth_study(11);
+    let runs = tmp.path().join("runs");
+    let (r, runs_s) = (root.to_str().unwrap(), runs.to_str().unwrap());
+    let common = ["--study", r, "--model", "cifarnet", "--epochs", "1", "--device", "cpu", "--runs-dir", runs_s];
+    let mut patch = vec!["train", "--task", "ild-patch", "--size", "16", "--per-roi", "20", "--name", "patch"];
+    patch.extend(common);
+    let out = cadet(&patch);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run = runs.join("patch");
+    let config = fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(config.contains("task = \"ild-patch\"") && config.contains("classes = 6"), "{config}");
+    let split: serde_json::Value = serde_json::from_str(&fs::read_to_string(run.join("split.json")).unwrap()).unwrap();
+    let test: Vec<String> = split["test"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    assert_eq!(test.len(), 1, "5 patients in 5 folds: one tests");
+    let eval_dir = tmp.path().join("eval-patch");
+    let e = eval_dir.to_str().unwrap();
+    let out = cadet(&["eval", "--run", run.to_str().unwrap(), "--device", "cpu", "--bootstrap", "20", "--out", e]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("| true \\ predicted |"), "{}", stdout(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(eval_dir.join("ild_report.json")).unwrap()).unwrap();
+    let confusion = report["pooled"]["confusion"].as_array().unwrap();
+    assert_eq!(confusion.len(), 6);
+    let total: u64 = confusion.iter().flat_map(|row| row.as_array().unwrap()).map(|v| v.as_u64().unwrap()).sum();
+    let db = IldDatabase::open(&root).unwrap();
+    let test_index = db.patients.iter().position(|p| p.id == test[0]).unwrap();
+    let expected = select_patches(&db, 16, 20, 2016).iter().filter(|p| p.patient == test_index).count();
+    assert_eq!(total as usize, expected, "every test patch is scored once");
+    let predictions = fs::read_to_string(eval_dir.join("predictions.csv")).unwrap();
+    assert_eq!(predictions.lines().count(), expected + 1);
+
+    let mut slice = vec!["train", "--task", "ild-slice", "--name", "slice", "--batch", "8"];
+    slice.extend(common);
+    let out = cadet(&slice);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let slice_eval = tmp.path().join("eval-slice");
+    let s = slice_eval.to_str().unwrap();
+    let out = cadet(&[
+        "eval",
+        "--run",
+        runs.join("slice").to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--bootstrap",
+        "0",
+        "--out",
+        s,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("a hit when it is one of the slice's classes"));
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(slice_eval.join("ild_report.json")).unwrap()).unwrap();
+    assert_eq!(report["pooled"]["samples"], 2, "the test patient's two slices, each scored once");
+    let out = cadet(&["report", e, s]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.contains("| model | regime | slice-CV5 | patch-CV5 |"), "{table}");
+    let row = table.lines().find(|l| l.starts_with("| cifarnet | ri |")).unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    let accuracy = |v: &serde_json::Value| format!("{:.3}", v["pooled"]["accuracy"].as_f64().unwrap());
+    let patch_report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(eval_dir.join("ild_report.json")).unwrap()).unwrap();
+    assert!(cells[3].starts_with(&accuracy(&report)) && cells[4].starts_with(&accuracy(&patch_report)), "{row}");
+}
