@@ -20,4 +20,5 @@ mod sweep;
 mod synth;
 mod tcia_collection;
 mod train;
+mod train_bench;
 mod vis;

@@ -1,6 +1,7 @@
 //! The training engine (headless): configuration, device choice, the three regimes, our SGD,
 //! run directories with checkpoints, and the training thread with its events.
 
+mod bench;
 mod config;
 mod curves;
 mod device;
@@ -14,6 +15,7 @@ mod run_state;
 mod sgd;
 mod views;
 
+pub use bench::{BenchReport, BenchSpec, bench_train, peak_rss_mb};
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
 pub use device::{GpuInfo, Precision, TrainDevice, gpu, inference_device, select_device, select_device_at, share_wgpu};
