@@ -6,6 +6,7 @@ mod common;
 mod dicom_bad_input;
 mod dicom_cli;
 mod dicom_series;
+mod gpu_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
