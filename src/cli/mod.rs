@@ -2,6 +2,7 @@
 //! starts the workbench (see `main.rs`).
 
 mod bank;
+mod bench;
 mod cache;
 mod choice;
 mod convert;
@@ -95,6 +96,8 @@ pub enum Command {
     /// Run a grid of trainings (the paper's tables) locally or as a Slurm job array; follow,
     /// cancel and collect it.
     Sweep(Box<sweep::SweepArgs>),
+    /// Measure: timed training steps of a model on the CPU or the GPU.
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a headless subcommand.
@@ -122,6 +125,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Explain(args) => explain::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Ild(args) => ild::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
+use burn::tensor::wgpu::WgpuSetup;
 use eframe::egui;
 use eframe::egui_wgpu::RenderState;
+use eframe::wgpu;
 
 use super::dialogs::SaveTarget;
 use super::dicom_panel::DicomPanel;
@@ -103,6 +105,17 @@ impl CadetApp {
         let render_state = cc.wgpu_render_state.clone();
         if let Some(rs) = &render_state {
             gpu::install(rs);
+            let info = rs.adapter.get_info();
+            // on a software adapter training and inference stay on the CPU (much faster there)
+            if info.device_type != wgpu::DeviceType::Cpu {
+                crate::core::train::share_wgpu(WgpuSetup {
+                    instance: rs.instance.clone(),
+                    adapter: rs.adapter.clone(),
+                    device: rs.device.clone(),
+                    queue: rs.queue.clone(),
+                    backend: info.backend,
+                });
+            }
         }
         let mut app = Self {
             workspace: Workspace::default(),

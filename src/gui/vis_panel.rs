@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use burn::prelude::*;
 use eframe::egui;
 use glam::DVec3;
 
@@ -74,7 +73,8 @@ pub fn compute(
     view: Option<(Arc<Volume>, DVec3)>,
     unit: Option<usize>,
 ) -> VisResult {
-    let device = Device::flex();
+    // the GPU the workbench draws on (or trains on), else the CPU
+    let device = crate::core::train::inference_device();
     let loaded = RunDir::open(&key.run)
         .map_err(|e| e.to_string())
         .and_then(|run| run.read_config().map_err(|e| e.to_string()).map(|c| (run, c)))

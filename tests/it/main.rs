@@ -8,6 +8,7 @@ mod dicom_bad_input;
 mod dicom_cli;
 mod dicom_series;
 mod eval;
+mod gpu_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
@@ -26,4 +27,5 @@ mod sweep;
 mod synth;
 mod tcia_collection;
 mod train;
+mod train_bench;
 mod vis;

@@ -238,6 +238,7 @@ fn run_job(job: Job, receiver: &Receiver<TrainControl>, emit: &dyn Fn(TrainEvent
         val_patients: record.val.clone(),
         test_patients: record.test.clone(),
         first_epoch: progress.epochs_completed,
+        tuning_kernels: device.tuning_kernels(),
     });
 
     let loss_fn = CrossEntropyLossConfig::new().init(&device.device);

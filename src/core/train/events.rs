@@ -95,6 +95,9 @@ pub enum TrainEvent {
         test_patients: Vec<String>,
         /// The first epoch this session trains (non-zero when resuming).
         first_epoch: usize,
+        /// The GPU's kernels are tuned in this run (no tuning results kept for this adapter),
+        /// so the first iterations take minutes.
+        tuning_kernels: bool,
     },
     Iteration(IterationMetrics),
     Epoch(EpochMetrics),

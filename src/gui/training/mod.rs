@@ -78,6 +78,8 @@ pub struct TrainingPanel {
     pub last_iteration: Option<IterationMetrics>,
     started: Option<Instant>,
     first_epoch: usize,
+    /// The run tunes the GPU's kernels first (the first run on this adapter).
+    pub tuning_kernels: bool,
     /// Runs of the runs folder (kept current by `watcher`), and those shown on the plots.
     pub runs: Vec<RunListing>,
     watcher: Option<RunsWatcher>,
@@ -103,6 +105,7 @@ impl TrainingPanel {
             last_iteration: None,
             started: None,
             first_epoch: 0,
+            tuning_kernels: false,
             runs: Vec::new(),
             watcher: None,
             overlays: Vec::new(),
@@ -177,8 +180,9 @@ impl TrainingPanel {
         while start.elapsed() < budget {
             let Ok(event) = receiver.try_recv() else { break };
             match event {
-                TrainEvent::Started { device, first_epoch, config, .. } => {
+                TrainEvent::Started { device, first_epoch, config, tuning_kernels, .. } => {
                     self.device = device;
+                    self.tuning_kernels = tuning_kernels;
                     self.first_epoch = first_epoch;
                     self.form.epochs = config.epochs;
                     self.running = Some(*config);
@@ -311,6 +315,10 @@ mod tests {
     }
 
     fn started(config: TrainConfig) -> TrainEvent {
+        started_tuning(config, false)
+    }
+
+    fn started_tuning(config: TrainConfig, tuning_kernels: bool) -> TrainEvent {
         TrainEvent::Started {
             run_dir: PathBuf::from("runs/x"),
             config: Box::new(config),
@@ -319,6 +327,7 @@ mod tests {
             val_patients: vec![],
             test_patients: vec![],
             first_epoch: 0,
+            tuning_kernels,
         }
     }
 
@@ -347,6 +356,18 @@ mod tests {
         for c in [other_model, other_size, other_device] {
             assert_eq!(limit.refuses(&c), None);
         }
+    }
+
+    #[test]
+    fn a_cold_gpu_says_it_is_tuning_kernels_until_the_first_iteration() {
+        let config = TrainConfig::paper_defaults(Path::new("study"), ModelKind::Cifarnet);
+        let cold = started_tuning(config, true);
+        let mut panel = panel_with(vec![cold]);
+        panel.status = RunStatus::WarmingUp;
+        let text = plots::status_text(&panel);
+        assert!(text.contains("tuning kernels (first run on this GPU)"), "{text}");
+        panel.tuning_kernels = false;
+        assert!(!plots::status_text(&panel).contains("tuning kernels"));
     }
 
     #[test]

@@ -17,9 +17,14 @@ pub const COLORS: [Color32; 6] = [
     Color32::from_rgb(120, 220, 230),
 ];
 
-pub fn progress_ui(ui: &mut egui::Ui, panel: &TrainingPanel) {
-    let text = match &panel.status {
+/// The one-line state of the run above the progress bar.
+pub fn status_text(panel: &TrainingPanel) -> String {
+    match &panel.status {
         RunStatus::Idle => "No run in progress.".to_string(),
+        RunStatus::WarmingUp if panel.tuning_kernels => format!(
+            "Warming up ({}): tuning kernels (first run on this GPU); the first iterations take minutes",
+            panel.device
+        ),
         RunStatus::WarmingUp => format!("Warming up ({})…: loading volumes and preparing the device", panel.device),
         RunStatus::Running | RunStatus::Paused => {
             let paused = if panel.status == RunStatus::Paused { " (paused)" } else { "" };
@@ -43,8 +48,11 @@ pub fn progress_ui(ui: &mut egui::Ui, panel: &TrainingPanel) {
             if s.early_stopped { ", early stop" } else { "" }
         ),
         RunStatus::Failed(e) => format!("failed: {e}"),
-    };
-    ui.label(text);
+    }
+}
+
+pub fn progress_ui(ui: &mut egui::Ui, panel: &TrainingPanel) {
+    ui.label(status_text(panel));
     if let Some((fraction, eta)) = panel.progress() {
         let eta = eta.map_or(String::new(), |d| format!("  ETA {}:{:02}", d.as_secs() / 60, d.as_secs() % 60));
         ui.add(egui::ProgressBar::new(fraction).text(format!("{:.0}%{eta}", fraction * 100.0)));
