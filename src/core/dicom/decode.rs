@@ -261,32 +261,28 @@ fn decode_voxels(slices: &[&SliceHeader], plane: usize) -> Result<Voxels, DicomE
     Ok(Voxels::F32(f32s))
 }
 
+/// Refuses a slice whose transfer syntax has no decoder in this build.
+fn check_decodable(h: &SliceHeader) -> Result<(), DicomError> {
+    let decodable = TransferSyntaxRegistry.get(&h.transfer_syntax).is_some_and(|ts| ts.can_decode_all());
+    if decodable {
+        return Ok(());
+    }
+    Err(DicomError::UnsupportedTransferSyntax {
+        path: h.path.clone(),
+        uid: h.transfer_syntax.clone(),
+        name: transfer_syntax_name(&h.transfer_syntax),
+    })
+}
+
 /// Refuses a series whose transfer syntax has no decoder in this build.
 fn check_transfer_syntaxes(series: &Series) -> Result<(), DicomError> {
-    for h in &series.slices {
-        let decodable = TransferSyntaxRegistry.get(&h.transfer_syntax).is_some_and(|ts| ts.can_decode_all());
-        if !decodable {
-            return Err(DicomError::UnsupportedTransferSyntax {
-                path: h.path.clone(),
-                uid: h.transfer_syntax.clone(),
-                name: transfer_syntax_name(&h.transfer_syntax),
-            });
-        }
-    }
-    Ok(())
+    series.slices.iter().try_for_each(check_decodable)
 }
 
 /// One slice's pixels in HU (row-major, Rows × Columns), padding read as −1024: what readers of
 /// sparse series (the HUG ILD database's 10 mm HRCT slices) use instead of a volume.
 pub fn decode_slice_hu(h: &SliceHeader) -> Result<Vec<f32>, DicomError> {
-    let decodable = TransferSyntaxRegistry.get(&h.transfer_syntax).is_some_and(|ts| ts.can_decode_all());
-    if !decodable {
-        return Err(DicomError::UnsupportedTransferSyntax {
-            path: h.path.clone(),
-            uid: h.transfer_syntax.clone(),
-            name: transfer_syntax_name(&h.transfer_syntax),
-        });
-    }
+    check_decodable(h)?;
     let mut scratch = Scratch::default();
     decode_stored(h, &mut scratch)?;
     let mut hu = vec![0f32; usize::from(h.rows) * usize::from(h.columns)];
