@@ -12,7 +12,8 @@ use glam::DVec3;
 use super::choice::choice;
 use super::sample::write_npy;
 use crate::core::eval::load_run_model;
-use crate::core::train::{CheckpointKind, RunDir};
+use crate::core::models::Net;
+use crate::core::train::{CheckpointKind, RunDir, TrainConfig};
 use crate::core::vis::{
     FilterNormalization, Units, ViewInput, VisError, deconv_sheet, first_layer_filters, pool_figures, reversible_models,
 };
@@ -45,8 +46,11 @@ pub fn run_filters(args: &FiltersArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[derive(Debug, Args)]
-pub struct DeconvArgs {
+/// A run's network and the axis-aligned view of a volume it is shown (`cadet deconv`, `cadet
+/// explain`).
+#[derive(Clone, Debug, Args)]
+pub struct ViewArgs {
+    /// A run directory.
     #[arg(long)]
     pub run: PathBuf,
     #[arg(long, value_parser = choice::<CheckpointKind>(), default_value_t = CheckpointKind::Best)]
@@ -63,6 +67,31 @@ pub struct DeconvArgs {
     /// Field of view (mm) of the (axis-aligned) view.
     #[arg(long, default_value_t = 64.0)]
     pub fov: f64,
+}
+
+impl ViewArgs {
+    /// Checks the centre and field of view, then loads the run's configuration and network.
+    pub fn open_model(&self) -> anyhow::Result<(TrainConfig, Net)> {
+        parse_center(&self.center)?;
+        anyhow::ensure!(self.fov > 0.0 && self.fov.is_finite(), "--fov must be a positive number of mm");
+        let run = RunDir::open(&self.run)?;
+        let config = run.read_config()?;
+        let net = load_run_model(&run, &config, self.checkpoint, &Device::flex())?;
+        Ok((config, net))
+    }
+
+    /// The view the network is shown, sampled from the volume as `config` samples it.
+    pub fn view(&self, config: &TrainConfig) -> anyhow::Result<ViewInput> {
+        let center = parse_center(&self.center)?;
+        let volume = Arc::new(super::load_volume(&self.volume, self.series.as_deref())?.volume);
+        Ok(ViewInput::axial(config, volume, center, self.fov))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct DeconvArgs {
+    #[command(flatten)]
+    pub view: ViewArgs,
     /// The layer whose units are projected back (the last pooling layer).
     #[arg(long, default_value = "pool5")]
     pub layer: String,
@@ -110,13 +139,9 @@ pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
     if args.layer != "pool5" && args.layer != "last-pool" {
         bail!("--layer {}: cadet projects from the last pooling layer (pool5)", args.layer);
     }
-    let center = parse_center(&args.center)?;
-    anyhow::ensure!(args.fov > 0.0 && args.fov.is_finite(), "--fov must be a positive number of mm");
     anyhow::ensure!((1..=MAX_DECONV_SCALE).contains(&args.scale), "--scale must be 1 to {MAX_DECONV_SCALE}");
     anyhow::ensure!((1..=64).contains(&args.top), "--top must be 1 to 64");
-    let run = RunDir::open(&args.run)?;
-    let config = run.read_config()?;
-    let net = load_run_model(&run, &config, args.checkpoint, &Device::flex())?;
+    let (config, net) = args.view.open_model()?;
     if net.stages().is_none() {
         bail!(
             "{}: the deconvnet needs a plain convolutional chain ({}); try cadet explain --method gradcam",
@@ -124,8 +149,7 @@ pub fn run_deconv(args: &DeconvArgs) -> anyhow::Result<()> {
             reversible_models()
         );
     }
-    let volume = Arc::new(super::load_volume(&args.volume, args.series.as_deref())?.volume);
-    let input = ViewInput::axial(&config, volume, center, args.fov);
+    let input = args.view.view(&config)?;
     check_scale(args.scale, input.size)?;
     let units = args.unit.map_or(Units::Strongest(args.top), Units::One);
     let figures = pool_figures(&net, &input, units, args.top).map_err(|e| match e {
