@@ -224,21 +224,25 @@ fn a_sweep_folder_opens_with_its_runs_live_curves_and_report() {
     assert!(h.query_by_label_contains("| cifarnet-ri | cifarnet | ri | 2 |").is_some(), "the report is shown");
 }
 
+/// The workbench with a form for a 2-fold local sweep of tiny `epochs`-epoch CPU runs in `runs`.
+fn local_sweep_harness(runs: &Path, epochs: usize) -> Harness<'static, CadetApp> {
+    let mut h = harness();
+    let t = &mut h.state_mut().training;
+    t.form.folds = 2;
+    t.form.epochs = epochs;
+    t.form.views_per_candidate = 2;
+    t.form.val_views = 1;
+    t.form.device = DeviceChoice::Cpu;
+    t.sweep.exe = Some(env!("CARGO_BIN_EXE_cadet").into());
+    t.sweep.path_text = runs.display().to_string();
+    h
+}
+
 #[test]
 fn the_forms_folds_run_as_a_local_sweep_from_the_panel() {
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("R");
-    let mut h = harness();
-    {
-        let t = &mut h.state_mut().training;
-        t.form.folds = 2;
-        t.form.epochs = 1;
-        t.form.views_per_candidate = 2;
-        t.form.val_views = 1;
-        t.form.device = DeviceChoice::Cpu;
-        t.sweep.exe = Some(env!("CARGO_BIN_EXE_cadet").into());
-        t.sweep.path_text = runs.display().to_string();
-    }
+    let mut h = local_sweep_harness(&runs, 1);
     h.run_steps(2);
     h.get_by_label("Run every fold as a local sweep").click();
     h.run_steps(2);
@@ -265,17 +269,7 @@ fn the_forms_folds_run_as_a_local_sweep_from_the_panel() {
 fn cancel_sweep_ends_the_running_task_and_starts_no_more() {
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("R");
-    let mut h = harness();
-    {
-        let t = &mut h.state_mut().training;
-        t.form.folds = 2;
-        t.form.epochs = 500;
-        t.form.views_per_candidate = 2;
-        t.form.val_views = 1;
-        t.form.device = DeviceChoice::Cpu;
-        t.sweep.exe = Some(env!("CARGO_BIN_EXE_cadet").into());
-        t.sweep.path_text = runs.display().to_string();
-    }
+    let mut h = local_sweep_harness(&runs, 500);
     h.run_steps(2);
     assert!(h.get_by_label("Cancel sweep").accesskit_node().is_disabled(), "nothing runs yet");
     h.get_by_label("Run every fold as a local sweep").click();
