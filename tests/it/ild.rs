@@ -224,6 +224,11 @@ fn a_tiny_ild_run_trains_evaluates_and_reports() {
     assert_eq!(total as usize, expected, "every test patch is scored once");
     let predictions = fs::read_to_string(eval_dir.join("predictions.csv")).unwrap();
     assert_eq!(predictions.lines().count(), expected + 1);
+    let classes = fs::read_to_string(eval_dir.join("classes.csv")).unwrap();
+    let healthy: u64 = confusion[0].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).sum();
+    let row = classes.lines().nth(1).unwrap();
+    assert!(row.starts_with("healthy,") && row.split(',').nth(6) == Some(&healthy.to_string()), "support: {row}");
+    assert!(image::open(eval_dir.join("confusion.png")).is_ok());
 
     let mut slice = vec!["train", "--task", "ild-slice", "--name", "slice", "--batch", "8"];
     slice.extend(common);

@@ -1,6 +1,7 @@
 //! Evaluating ILD runs: every test patch (or every test slice, shown as it is) through the
 //! network; the folds of a cross-validation pooled, the runs of an ensemble averaged; the
-//! report, `predictions.csv` and `ild_report.json` written into a new folder.
+//! report, `predictions.csv`, `ild_report.json`, the per-class table `classes.csv` and the
+//! confusion matrix `confusion.png` written into a new folder.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use burn::tensor::activation::softmax;
 use serde::{Deserialize, Serialize};
 
 use super::classification::ClassificationReport;
+use super::ild_export::{confusion_image, write_class_table_csv};
 use super::ild_metrics::{IldIntervals, IldPrediction, bootstrap_ild, ild_report};
 use super::score::{ScoreOptions, load_run_model};
 use super::session::EvalKind;
@@ -170,6 +172,15 @@ pub fn evaluate_ild(
     write_bytes_atomically(&path, json.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     let csv = dir.join("predictions.csv");
     write_predictions(&csv, &all).map_err(|e| format!("{}: {e}", csv.display()))?;
+    let table = dir.join("classes.csv");
+    write_class_table_csv(&report.pooled, report.ci.as_ref(), &table)
+        .map_err(|e| format!("{}: {e}", table.display()))?;
+    let png = dir.join("confusion.png");
+    let title = format!(
+        "{} {} ({}), {}: accuracy {:.3}",
+        report.model, report.regime, report.task, report.kind, report.pooled.accuracy
+    );
+    confusion_image(&report.pooled, &title)?.save_png(&png).map_err(|e| format!("{}: {e}", png.display()))?;
     Ok((dir, report))
 }
 

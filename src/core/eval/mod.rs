@@ -10,6 +10,7 @@ pub mod classification;
 pub mod froc;
 pub mod gallery;
 pub mod ild_eval;
+pub mod ild_export;
 pub mod ild_metrics;
 pub mod io;
 pub mod plot;

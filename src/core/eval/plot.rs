@@ -34,7 +34,7 @@ const FROC_TICKS: [f64; 8] = [0.125, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 8.0];
 
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
-fn ensure_font() {
+pub(super) fn ensure_font() {
     // registering twice is harmless; the result only fails for unreadable font data
     let _ = register_font("sans-serif", FontStyle::Normal, FONT);
 }
