@@ -1,5 +1,6 @@
 //! `cadet filters` (the first layer of a run as a mosaic) and `cadet deconv` (pool-5 maps and
-//! deconvnet reconstructions for a view of a volume), as PNG (and .npy arrays).
+//! deconvnet reconstructions for a view of a volume, or an annotated slice or patch of an ILD
+//! run's study), as PNG (and .npy arrays).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -13,9 +14,10 @@ use super::choice::choice;
 use super::sample::write_npy;
 use crate::core::eval::load_run_model;
 use crate::core::models::Net;
-use crate::core::train::{CheckpointKind, RunDir, TrainConfig};
+use crate::core::train::{CheckpointKind, RunDir, Task, TrainConfig};
 use crate::core::vis::{
-    FilterNormalization, Units, ViewInput, VisError, deconv_sheet, first_layer_filters, pool_figures, reversible_models,
+    FilterNormalization, Units, ViewInput, VisError, deconv_sheet, first_layer_filters, ild_targets, ild_view_input,
+    pool_figures, reversible_models,
 };
 
 #[derive(Debug, Args)]
@@ -56,23 +58,30 @@ pub struct ViewArgs {
     #[arg(long, value_parser = choice::<CheckpointKind>(), default_value_t = CheckpointKind::Best)]
     pub checkpoint: CheckpointKind,
     /// The volume to sample the view from: a NIfTI file or a folder holding a DICOM series.
-    #[arg(long)]
-    pub volume: PathBuf,
+    #[arg(long, required_unless_present = "ild_slice")]
+    pub volume: Option<PathBuf>,
     /// The DICOM series to open when VOLUME is a folder holding several (SeriesInstanceUID).
     #[arg(long, value_name = "UID")]
     pub series: Option<String>,
     /// View centre (RAS mm): X,Y,Z.
-    #[arg(long, allow_hyphen_values = true)]
-    pub center: String,
+    #[arg(long, allow_hyphen_values = true, required_unless_present = "ild_slice")]
+    pub center: Option<String>,
     /// Field of view (mm) of the (axis-aligned) view.
     #[arg(long, default_value_t = 64.0)]
     pub fov: f64,
+    /// ILD runs, instead of a volume: an annotated slice of the run's study, PATIENT:SLICE
+    /// (its slice_number); patch-level runs take its first patch, or PATIENT:SLICE:ROW,COL the
+    /// patch centred there. The input is the evaluation's (three windows, resized).
+    #[arg(long, value_name = "PATIENT:SLICE", conflicts_with_all = ["volume", "center", "series"])]
+    pub ild_slice: Option<String>,
 }
 
 impl ViewArgs {
     /// Checks the centre and field of view, then loads the run's configuration and network.
     pub fn open_model(&self) -> anyhow::Result<(TrainConfig, Net)> {
-        parse_center(&self.center)?;
+        if let Some(center) = &self.center {
+            parse_center(center)?;
+        }
         anyhow::ensure!(self.fov > 0.0 && self.fov.is_finite(), "--fov must be a positive number of mm");
         let run = RunDir::open(&self.run)?;
         let config = run.read_config()?;
@@ -82,10 +91,45 @@ impl ViewArgs {
 
     /// The view the network is shown, sampled from the volume as `config` samples it.
     pub fn view(&self, config: &TrainConfig) -> anyhow::Result<ViewInput> {
-        let center = parse_center(&self.center)?;
-        let volume = Arc::new(super::load_volume(&self.volume, self.series.as_deref())?.volume);
-        Ok(ViewInput::axial(config, volume, center, self.fov))
+        match (&self.ild_slice, &self.volume, &self.center) {
+            (Some(spec), ..) => ild_view(config, spec),
+            _ if config.task.is_ild() => bail!("an {} run: give --ild-slice PATIENT:SLICE", config.task),
+            (None, Some(volume), Some(center)) => {
+                let center = parse_center(center)?;
+                let volume = Arc::new(super::load_volume(volume, self.series.as_deref())?.volume);
+                Ok(ViewInput::axial(config, volume, center, self.fov))
+            }
+            _ => bail!("give --volume and --center (or --ild-slice for an ILD run)"),
+        }
     }
+}
+
+/// The input of an ILD run for `PATIENT:SLICE[:ROW,COL]` of its study.
+fn ild_view(config: &TrainConfig, spec: &str) -> anyhow::Result<ViewInput> {
+    anyhow::ensure!(config.task.is_ild(), "--ild-slice: the run learns {}, not an ILD task", config.task);
+    let parts: Vec<&str> = spec.split(':').collect();
+    let (patient, slice, center) = match parts[..] {
+        [p, s] => (p, s, None),
+        [p, s, c] => (p, s, Some(c)),
+        _ => bail!("--ild-slice {spec}: give PATIENT:SLICE or PATIENT:SLICE:ROW,COL"),
+    };
+    let slice: i32 = slice.parse().with_context(|| format!("--ild-slice {spec}: {slice} is not a slice number"))?;
+    let center: Option<(usize, usize)> = match center.map(|c| c.split_once(',')) {
+        None => None,
+        Some(Some((r, c))) => Some((r.trim().parse()?, c.trim().parse()?)),
+        Some(None) => bail!("--ild-slice {spec}: the patch centre is ROW,COL"),
+    };
+    let targets = ild_targets(config)?;
+    let target = targets
+        .iter()
+        .filter(|t| t.patient == patient && t.slice_number == slice)
+        .find(|t| center.is_none_or(|c| t.patch.is_some_and(|(_, row, col)| (row, col) == c)))
+        .with_context(|| {
+            let what = if config.task == Task::IldPatch { "patch" } else { "annotated slice" };
+            format!("--ild-slice {spec}: no such {what} in {}", config.study.display())
+        })?;
+    println!("showing {}", target.describe());
+    Ok(ild_view_input(config, target)?)
 }
 
 #[derive(Debug, Args)]

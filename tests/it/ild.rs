@@ -230,6 +230,20 @@ fn a_tiny_ild_run_trains_evaluates_and_reports() {
     assert!(row.starts_with("healthy,") && row.split(',').nth(6) == Some(&healthy.to_string()), "support: {row}");
     assert!(image::open(eval_dir.join("confusion.png")).is_ok());
 
+    // the deconvnet on the first scored patch, named as predictions.csv names it
+    let first: Vec<&str> = predictions.lines().nth(1).unwrap().split(',').collect();
+    let spec = format!("{}:{}:{},{}", first[0], first[1], first[3], first[4]);
+    let (png, npy) = (tmp.path().join("deconv.png"), tmp.path().join("deconv-npy"));
+    let mut deconv = vec!["deconv", "--run", run.to_str().unwrap(), "--ild-slice", &spec, "--top", "2"];
+    deconv.extend(["--out", png.to_str().unwrap(), "--npy", npy.to_str().unwrap()]);
+    let out = cadet(&deconv);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("patch at ({}, {})", first[3], first[4])), "{}", stdout(&out));
+    let bytes = fs::read(npy.join("input.npy")).unwrap();
+    assert_eq!(npyz::NpyFile::new(&bytes[..]).unwrap().shape(), [3, 32, 32], "16 px patches resized to cifarnet's 32");
+    let out = cadet(&["deconv", "--run", run.to_str().unwrap(), "--ild-slice", "99:1", "--out", png.to_str().unwrap()]);
+    assert!(!out.status.success() && stderr(&out).contains("no such patch"), "{}", stderr(&out));
+
     let mut slice = vec!["train", "--task", "ild-slice", "--name", "slice", "--batch", "8"];
     slice.extend(common);
     let out = cadet(&slice);

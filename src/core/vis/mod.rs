@@ -5,11 +5,13 @@
 pub mod deconv;
 mod figure;
 mod gradcam;
+mod ild_view;
 mod mosaic;
 
 pub use deconv::{DeconvPass, Layer, Rule, chain, forward};
 pub use figure::{PoolFigures, Reconstruction, Units, ViewInput, deconv_sheet, pool_figures, strip};
 pub use gradcam::{ClassGradient, GradCam, cam_from_gradient, class_gradient, grad_cam, heatmap_overlay};
+pub use ild_view::{IldTarget, ild_targets, ild_view_input};
 pub use mosaic::{FilterNormalization, activation_grid, activation_tile, filter_mosaic, grid_shape, top_units};
 
 use crate::core::models::{ModelKind, Net};
@@ -24,6 +26,9 @@ pub enum VisError {
     NoSuchUnit { unit: usize, units: usize },
     #[error("class {class}: the network has {classes} classes")]
     NoSuchClass { class: usize, classes: usize },
+    /// The run's ILD study could not be read, or lacks the slice or patch asked for.
+    #[error("{0}")]
+    Data(String),
 }
 
 /// The models whose features form a plain chain, which the deconvnet and guided Grad-CAM
