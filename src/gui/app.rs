@@ -27,6 +27,7 @@ use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::study::{ImportWarning, Study};
 
 mod dicom;
+mod ild;
 mod navigation;
 mod patient_load;
 mod tabs;
@@ -39,13 +40,27 @@ pub type LoadedStudy = (Study, Vec<ImportWarning>, Option<(LoadedVolume, MaskRes
 
 /// Results of background work.
 pub enum JobResult {
-    Study { path: PathBuf, result: Result<LoadedStudy, String> },
-    Volume { path: PathBuf, patient: Option<usize>, result: Result<LoadedVolume, String>, mask: MaskResult },
-    Exported { path: PathBuf, result: Result<(), String> },
+    Study {
+        path: PathBuf,
+        result: Result<LoadedStudy, String>,
+    },
+    Volume {
+        path: PathBuf,
+        patient: Option<usize>,
+        result: Result<LoadedVolume, String>,
+        mask: MaskResult,
+    },
+    Exported {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
     FovViews(FovViews),
     Vis(usize, Box<VisResult>),
     Evaluated(Result<PathBuf, String>),
     Gallery(PathBuf, Result<Vec<super::eval_panel::GalleryItem>, String>),
+    IldEvaluated(Result<PathBuf, String>),
+    /// The annotated slices or patches of an ILD run's study, for the Visualisation tab.
+    IldTargets(PathBuf, Result<Vec<crate::core::vis::IldTarget>, String>),
 }
 
 /// The workbench's tabs.
@@ -276,6 +291,8 @@ impl CadetApp {
                     Err(e) => self.notice = Some(Notice { text: e, is_error: true }),
                 }
             }
+            JobResult::IldEvaluated(result) => self.ild_evaluated(result),
+            JobResult::IldTargets(run, targets) => self.vis.ild.listed(run, targets),
             JobResult::Gallery(path, items) => {
                 self.eval.gallery_pending = false;
                 self.eval.gallery = Some((path, items));
@@ -348,6 +365,8 @@ impl eframe::App for CadetApp {
             match outcome {
                 dialogs::Outcome::Open(path) => self.open(path),
                 dialogs::Outcome::Weights(path) => self.training.form.weights = Some(path),
+                dialogs::Outcome::IldRoot(path) => self.training.ild.pick(path),
+                dialogs::Outcome::Save { target: SaveTarget::IldTable, path } => self.export_ild_table(path),
                 dialogs::Outcome::Save { target: SaveTarget::CurvesPng, path } => self.export_curves(path, true),
                 dialogs::Outcome::Save { target: SaveTarget::CurvesCsv, path } => self.export_curves(path, false),
                 dialogs::Outcome::Save { target: SaveTarget::View { plane, with_overlays }, path } => {
@@ -412,6 +431,9 @@ impl eframe::App for CadetApp {
                 let actions = training_ui(ui, &mut self.training, study);
                 if actions.choose_weights {
                     self.dialogs.pick_weights();
+                }
+                if actions.choose_ild_root {
+                    self.dialogs.pick_ild_root(self.settings.last_dir.clone());
                 }
                 if actions.export_png {
                     self.dialogs.save_png(SaveTarget::CurvesPng);

@@ -20,6 +20,8 @@ pub enum SaveTarget {
     CurvesCsv,
     /// A picture the app holds (filters, reconstructions).
     Picture,
+    /// The per-class table of an ILD evaluation.
+    IldTable,
 }
 
 /// What a finished dialog asks for.
@@ -27,6 +29,7 @@ pub enum SaveTarget {
 pub enum Outcome {
     Open(PathBuf),
     Weights(PathBuf),
+    IldRoot(PathBuf),
     Save { target: SaveTarget, path: PathBuf },
 }
 
@@ -98,12 +101,23 @@ impl Dialogs {
                 SaveTarget::CurvesPng => ("training-curves.png".to_string(), "PNG", "png"),
                 SaveTarget::CurvesCsv => ("training-curves.csv".to_string(), "CSV", "csv"),
                 SaveTarget::Picture => ("picture.png".to_string(), "PNG", "png"),
+                SaveTarget::IldTable => ("ild-classes.csv".to_string(), "CSV", "csv"),
             };
             rfd::FileDialog::new()
                 .add_filter(filter, &[ext])
                 .set_file_name(name)
                 .save_file()
                 .map(|path| Outcome::Save { target, path })
+        });
+    }
+
+    pub fn pick_ild_root(&mut self, dir: Option<PathBuf>) {
+        self.run(move || {
+            let mut d = rfd::FileDialog::new().set_title("ILD study root (the folder holding ILD_DB_txtROIs)");
+            if let Some(dir) = dir {
+                d = d.set_directory(dir);
+            }
+            d.pick_folder().map(Outcome::IldRoot)
         });
     }
 

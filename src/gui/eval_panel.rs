@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use eframe::egui::{self, Color32};
 use egui_plot::{FilledArea, Legend, Line, Plot, PlotPoints};
 
+use super::ild_eval_panel::{self, IldEvalActions, IldEvalState, scan_ild};
 use super::training::plots::COLORS;
 use crate::core::cache::VolumeCache;
 use crate::core::eval::report::EvalReport;
@@ -133,6 +134,8 @@ pub struct EvalPanel {
     pub evaluating: bool,
     textures: Vec<egui::TextureHandle>,
     textured_for: Option<PathBuf>,
+    /// The ILD evaluations (see [`super::ild_eval_panel`]).
+    pub ild: IldEvalState,
 }
 
 /// What the tab asks for.
@@ -141,6 +144,7 @@ pub struct EvalActions {
     pub evaluate: Option<(PathBuf, usize)>,
     pub gallery: Option<(PathBuf, Box<EvalReport>)>,
     pub jump: Option<(String, JumpTarget)>,
+    pub ild: IldEvalActions,
 }
 
 pub fn eval_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, runs_dir: &Path, runs: &[(String, PathBuf)]) -> EvalActions {
@@ -148,24 +152,28 @@ pub fn eval_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, runs_dir: &Path, runs: 
     if panel.views == 0 {
         panel.views = 100;
         panel.evals = scan(runs_dir);
+        panel.ild.evals = scan_ild(runs_dir);
     }
     egui::Panel::left("eval-list").default_size(300.0).show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Evaluations");
             if ui.button("Refresh").clicked() {
                 panel.evals = scan(runs_dir);
+                panel.ild.evals = scan_ild(runs_dir);
             }
         });
         for e in &panel.evals {
             let mut on = panel.selected.contains(&e.path);
             let label = format!("{} ({} {}, {})", e.name, e.report.model, e.report.regime, e.report.kind);
             if ui.checkbox(&mut on, label).changed() {
+                panel.ild.selected = None;
                 panel.selected.retain(|p| p != &e.path);
                 if on {
                     panel.selected.push(e.path.clone());
                 }
             }
         }
+        ild_eval_panel::list_ui(ui, &mut panel.ild);
         ui.separator();
         ui.strong("Evaluate a run");
         let current = panel
@@ -178,8 +186,11 @@ pub fn eval_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, runs_dir: &Path, runs: 
                 ui.selectable_value(&mut panel.run, Some(path.clone()), name);
             }
         });
-        let l = ui.label("views per candidate");
-        ui.add(egui::DragValue::new(&mut panel.views).range(1..=1000)).labelled_by(l.id);
+        let ild_run = panel.run.as_ref().is_some_and(|r| panel.ild.runs.iter().any(|l| &l.path == r));
+        if !ild_run {
+            let l = ui.label("views per candidate");
+            ui.add(egui::DragValue::new(&mut panel.views).range(1..=1000)).labelled_by(l.id);
+        }
         let ready = panel.run.is_some() && !panel.evaluating;
         if ui.add_enabled(ready, egui::Button::new("Evaluate")).clicked()
             && let Some(run) = &panel.run
@@ -187,19 +198,32 @@ pub fn eval_ui(ui: &mut egui::Ui, panel: &mut EvalPanel, runs_dir: &Path, runs: 
             panel.evaluating = true;
             actions.evaluate = Some((run.clone(), panel.views));
         }
+        if let Some(folds) = ild_eval_panel::controls_ui(ui, &panel.ild, panel.run.as_ref(), panel.evaluating) {
+            panel.evaluating = true;
+            actions.ild.evaluate = Some(folds);
+        }
         if panel.evaluating {
             ui.horizontal(|ui| {
                 ui.spinner();
-                ui.label("scoring the test candidates…");
+                ui.label("scoring the test items…");
             });
         }
     });
     egui::CentralPanel::default().show(ui, |ui| {
+        let ild = panel.ild.selected.as_ref().and_then(|p| panel.ild.evals.iter().find(|e| &e.path == p)).cloned();
+        if let Some(e) = ild {
+            egui::ScrollArea::vertical().id_salt("ild-eval-scroll").show(ui, |ui| {
+                let export = ild_eval_panel::report_ui(ui, &mut panel.ild, &e);
+                actions.ild.export_png = export.export_png;
+                actions.ild.export_csv = export.export_csv;
+            });
+            return;
+        }
         let owned: Vec<EvalListing> =
             panel.selected.iter().filter_map(|p| panel.evals.iter().find(|e| &e.path == p).cloned()).collect();
         let chosen: Vec<&EvalListing> = owned.iter().collect();
         if chosen.is_empty() {
-            ui.label("Tick evaluations on the left to compare them.");
+            ui.label("Tick evaluations on the left to compare them (or pick an ILD evaluation).");
             return;
         }
         egui::ScrollArea::vertical().id_salt("eval-scroll").show(ui, |ui| {

@@ -2,6 +2,7 @@
 //! checkpoint changes, so they follow a training run epoch by epoch), the last pooling layer's
 //! maps for the selected candidate, the deconvnet reconstruction of a clicked unit and, beside
 //! it, Grad-CAM (guided too for the plain chains) of the predicted class; all exportable as PNG.
+//! ILD runs are shown an annotated slice or patch of their study instead of a candidate.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,12 +11,14 @@ use std::time::SystemTime;
 use eframe::egui;
 use glam::DVec3;
 
+use super::ild_vis_panel::{IldVisState, picker_ui};
 use crate::core::eval::load_run_model;
+use crate::core::ild::IldClass;
 use crate::core::raster::RgbaImage;
 use crate::core::train::{CheckpointKind, RunDir};
 use crate::core::vis::{
-    FilterNormalization, Units, ViewInput, activation_grid, activation_tile, first_layer_filters, grad_cam,
-    heatmap_overlay, pool_figures, reconstruction_image, strip,
+    FilterNormalization, IldTarget, Units, ViewInput, activation_grid, activation_tile, first_layer_filters, grad_cam,
+    heatmap_overlay, ild_view_input, pool_figures, reconstruction_image, strip,
 };
 use crate::core::volume::Volume;
 
@@ -41,12 +44,49 @@ pub struct VisResult {
     pub normalization: FilterNormalization,
     pub filters: Result<RgbaImage, String>,
     /// Input view, pool maps grid, the grid's shape and scale, the top units, and the clicked
-    /// unit's reconstruction and overlay.
-    pub pool: Option<PoolPictures>,
+    /// unit's reconstruction and overlay; or why the view could not be made.
+    pub pool: Option<Result<PoolPictures, String>>,
+    /// The source of a view that could not be made.
+    pub failed_source: Option<ViewSource>,
+    /// The unit asked for.
+    pub unit: Option<usize>,
+}
+
+impl VisResult {
+    fn source(&self) -> Option<ViewSource> {
+        match self.pool.as_ref()? {
+            Ok(p) => Some(p.source.clone()),
+            Err(_) => self.failed_source.clone(),
+        }
+    }
+}
+
+/// What the network is shown: an axial view of a lymph-node candidate (its centre), or an
+/// annotated slice or patch of an ILD run's study.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ViewSource {
+    Candidate(DVec3),
+    Ild(IldTarget),
+}
+
+/// A source with what its input is made from.
+#[derive(Clone)]
+pub enum VisView {
+    Candidate(Arc<Volume>, DVec3),
+    Ild(IldTarget),
+}
+
+impl VisView {
+    pub fn source(&self) -> ViewSource {
+        match self {
+            VisView::Candidate(_, c) => ViewSource::Candidate(*c),
+            VisView::Ild(t) => ViewSource::Ild(t.clone()),
+        }
+    }
 }
 
 pub struct PoolPictures {
-    pub center: DVec3,
+    pub source: ViewSource,
     pub input: RgbaImage,
     pub grid: RgbaImage,
     pub shape: [usize; 3],
@@ -62,15 +102,17 @@ pub struct PoolPictures {
 /// Grad-CAM of the predicted class over the input, and guided Grad-CAM for the plain chains.
 pub struct GradCamPictures {
     pub class: usize,
+    /// The class's name for ILD runs ("fibrosis"), its number otherwise.
+    pub label: String,
     pub overlay: RgbaImage,
     pub guided: Option<RgbaImage>,
 }
 
-/// Computes filters and (when a volume and centre are given) pool maps and a reconstruction.
+/// Computes filters and (when a view is given) pool maps and a reconstruction.
 pub fn compute(
     key: WeightsKey,
     normalization: FilterNormalization,
-    view: Option<(Arc<Volume>, DVec3)>,
+    view: Option<VisView>,
     unit: Option<usize>,
 ) -> VisResult {
     // the GPU the workbench draws on (or trains on), else the CPU
@@ -83,15 +125,23 @@ pub fn compute(
         });
     let (net, config) = match loaded {
         Ok(x) => x,
-        Err(e) => return VisResult { key, normalization, filters: Err(e), pool: None },
+        Err(e) => return VisResult { key, normalization, filters: Err(e), pool: None, failed_source: None, unit },
     };
     let filters = first_layer_filters(&net, normalization, 8).map_err(|e| e.to_string());
-    let pool = view.and_then(|(volume, center)| {
-        let input = ViewInput::axial(&config, volume, center, 64.0);
+    let failed_source = view.as_ref().map(VisView::source);
+    let pool = view.map(|view| {
+        let source = view.source();
+        let input = match view {
+            VisView::Candidate(volume, center) => ViewInput::axial(&config, volume, center, 64.0),
+            VisView::Ild(_) if !config.task.is_ild() => {
+                return Err(format!("a {} run: choose a candidate in the Viewer", config.task));
+            }
+            VisView::Ild(target) => ild_view_input(&config, &target).map_err(|e| e.to_string())?,
+        };
         // a unit clicked in another run may be out of range here: then only the maps
         let figures = match unit.map(|u| pool_figures(&net, &input, Units::One(u), 9)) {
             Some(Ok(f)) => f,
-            _ => pool_figures(&net, &input, Units::Nothing, 9).ok()?,
+            _ => pool_figures(&net, &input, Units::Nothing, 9).map_err(|e| e.to_string())?,
         };
         let reconstruction = figures.reconstructions.first().map(|r| (r.image.clone(), r.overlay.clone()));
         let scale = (96 / figures.shape[1].max(1)).clamp(2, 24);
@@ -99,11 +149,15 @@ pub fn compute(
         let n = input.size;
         let gradcam = grad_cam(&net, &input, None).ok().map(|cam| GradCamPictures {
             class: cam.class,
+            label: match IldClass::from_index(cam.class).filter(|_| config.task.is_ild()) {
+                Some(c) => c.name().to_string(),
+                None => cam.class.to_string(),
+            },
             overlay: heatmap_overlay(&input.image, &cam.map),
             guided: cam.guided.as_ref().map(|g| reconstruction_image(g, [n, n])),
         });
-        Some(PoolPictures {
-            center,
+        Ok(PoolPictures {
+            source,
             input: input.image,
             grid,
             shape: figures.shape,
@@ -115,7 +169,7 @@ pub fn compute(
             gradcam,
         })
     });
-    VisResult { key, normalization, filters, pool }
+    VisResult { key, normalization, filters, pool, failed_source, unit }
 }
 
 /// Tab state: up to two runs, and their textures.
@@ -127,6 +181,8 @@ pub struct VisPanel {
     pub unit: Option<usize>,
     pub results: [Option<VisResult>; 2],
     pub pending: [bool; 2],
+    /// The slice or patch ILD runs are shown.
+    pub ild: IldVisState,
     textures: Vec<(String, egui::TextureHandle)>,
 }
 
@@ -151,7 +207,8 @@ pub fn vis_ui(
     ui: &mut egui::Ui,
     panel: &mut VisPanel,
     run_names: &[(String, PathBuf)],
-    center: Option<(DVec3, u64)>,
+    candidate: Option<ViewSource>,
+    ild_run: bool,
 ) -> VisActions {
     let mut actions = VisActions::default();
     let checkpoint = *panel.checkpoint.get_or_insert(CheckpointKind::Best);
@@ -182,15 +239,20 @@ pub fn vis_ui(
     if run_names.is_empty() {
         ui.label("No runs yet: train one in the Training tab (or with `cadet train`).");
     }
-    let generation_center = center.map(|(c, _)| c);
+    let source = if ild_run {
+        picker_ui(ui, &mut panel.ild);
+        panel.ild.chosen.clone().map(ViewSource::Ild)
+    } else {
+        candidate
+    };
     for slot in 0..2 {
         let Some(run) = panel.runs[slot].clone() else { continue };
         let key = WeightsKey::current(run, panel.checkpoint.unwrap_or(CheckpointKind::Best));
         let stale = panel.results[slot].as_ref().is_none_or(|r| {
             r.key != key
                 || r.normalization != panel.normalization.unwrap_or(FilterNormalization::PerFilter)
-                || r.pool.as_ref().map(|p| p.center) != generation_center
-                || r.pool.as_ref().and_then(|p| p.unit) != panel.unit
+                || r.source() != source
+                || r.unit != panel.unit
         });
         if stale && !panel.pending[slot] && key.modified.is_some() {
             panel.pending[slot] = true;
@@ -237,9 +299,16 @@ fn slot_ui(ui: &mut egui::Ui, panel: &mut VisPanel, slot: usize, result: &VisRes
             ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
         }
     }
-    let Some(pool) = &result.pool else {
-        ui.label("Select a candidate in the Viewer to see its pool-5 maps.");
-        return;
+    let pool = match &result.pool {
+        Some(Ok(pool)) => pool,
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::from_rgb(255, 120, 100), e);
+            return;
+        }
+        None => {
+            ui.label("Select a candidate in the Viewer (or, for an ILD run, a slice above) to see its pool-5 maps.");
+            return;
+        }
     };
     ui.label(format!(
         "last pooling layer: {} units of {}×{} (strongest outlined; click one)",
@@ -258,7 +327,12 @@ fn slot_ui(ui: &mut egui::Ui, panel: &mut VisPanel, slot: usize, result: &VisRes
         });
         panel.unit = clicked;
     }
-    ui.label(format!("strongest units: {:?}", pool.units));
+    ui.horizontal(|ui| {
+        ui.label(format!("strongest units: {:?}", pool.units));
+        if ui.button("Save maps as PNG…").clicked() {
+            actions.export = Some(pool.grid.clone());
+        }
+    });
     let side = egui::vec2(128.0, 128.0);
     ui.horizontal(|ui| {
         let input = texture(panel, ui.ctx(), &format!("input-{slot}"), &pool.input);
@@ -282,7 +356,7 @@ fn slot_ui(ui: &mut egui::Ui, panel: &mut VisPanel, slot: usize, result: &VisRes
         actions.export = Some(strip(&[&pool.input, recon, over], tile));
     }
     let Some(cam) = &pool.gradcam else { return };
-    ui.label(format!("Grad-CAM of class {} (the predicted one) on the last convolutional block", cam.class));
+    ui.label(format!("Grad-CAM of class {} (the predicted one) on the last convolutional block", cam.label));
     ui.horizontal(|ui| {
         let o = texture(panel, ui.ctx(), &format!("gradcam-{slot}"), &cam.overlay);
         ui.add(egui::Image::new(&o).fit_to_exact_size(side));

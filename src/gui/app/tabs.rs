@@ -12,7 +12,7 @@ use crate::gui::eval_panel::eval_ui;
 use crate::gui::fov_panel::{compose_grid, fov_panel_ui, sample_fov_views};
 use crate::gui::study_panel::study_panel_ui;
 use crate::gui::viewer::{ViewContext, views_ui};
-use crate::gui::vis_panel::{compute as compute_vis, vis_ui};
+use crate::gui::vis_panel::{VisView, compute as compute_vis, vis_ui};
 use crate::gui::{export, menu};
 
 impl CadetApp {
@@ -55,7 +55,12 @@ impl CadetApp {
         let names: Vec<(String, PathBuf)> =
             self.training.runs.iter().map(|r| (r.name.clone(), r.path.clone())).collect();
         let runs_dir = self.training.form.runs_dir.clone();
-        let actions = eval_ui(ui, &mut self.eval, &runs_dir, &names);
+        self.eval.ild.runs = self.training.runs.iter().filter(|r| r.task.is_ild()).cloned().collect();
+        let mut actions = eval_ui(ui, &mut self.eval, &runs_dir, &names);
+        if let Some((run, _)) = actions.evaluate.take_if(|(run, _)| self.eval.ild.runs.iter().any(|r| &r.path == run)) {
+            actions.ild.evaluate = Some(vec![run]);
+        }
+        self.ild_eval_actions(actions.ild);
         if let Some((run, views)) = actions.evaluate {
             let request = crate::core::eval::session::EvalRequest {
                 kind: crate::core::eval::session::EvalKind::Run,
@@ -98,14 +103,25 @@ impl CadetApp {
         if self.vis.runs[0].is_none() {
             self.vis.runs[0] = names.last().map(|(_, p)| p.clone());
         }
-        let view = self.workspace.volume.as_ref().and_then(|open| {
+        let ild_run =
+            self.vis.runs[0].clone().filter(|r| self.training.runs.iter().any(|l| &l.path == r && l.task.is_ild()));
+        if let Some(run) = ild_run.as_ref().filter(|r| self.vis.ild.needs_listing(r)) {
+            self.vis.ild.pending = true;
+            let run = run.clone();
+            self.jobs.spawn("listing the ILD slices", move || {
+                let targets = crate::gui::ild_vis_panel::list_targets(&run);
+                JobResult::IldTargets(run, targets)
+            });
+        }
+        let candidate = self.workspace.volume.as_ref().and_then(|open| {
             let patient = self.workspace.patient()?;
             let c = patient.candidates.iter().find(|c| Some(c.id) == self.workspace.candidate)?;
-            Some((open.volume.clone(), c.center(), open.generation))
+            Some(VisView::Candidate(open.volume.clone(), c.center()))
         });
-        let actions = vis_ui(ui, &mut self.vis, &names, view.as_ref().map(|(_, c, g)| (*c, *g)));
+        let actions = vis_ui(ui, &mut self.vis, &names, candidate.as_ref().map(VisView::source), ild_run.is_some());
+        let view = if ild_run.is_some() { self.vis.ild.chosen.clone().map(VisView::Ild) } else { candidate };
         for (slot, key, normalization, unit) in actions.compute {
-            let view = view.as_ref().map(|(v, c, _)| (v.clone(), *c));
+            let view = view.clone();
             self.jobs.spawn("computing filters and maps", move || {
                 JobResult::Vis(slot, Box::new(compute_vis(key, normalization, view, unit)))
             });

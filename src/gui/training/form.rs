@@ -1,11 +1,11 @@
-//! The run form: model, regime and weights, folds, schedule, prior, views, seed and device,
+//! The run form: task and study, model, regime and weights, folds, schedule, prior, views, seed and device,
 //! with defaults per model from the paper and invalid settings explained before Start.
 
 use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
-use super::{MemoryLimit, RunStatus, TrainingActions, TrainingPanel};
+use super::{MemoryLimit, RunStatus, TrainingActions, TrainingPanel, task};
 use crate::core::dataset::Prior;
 use crate::core::models::ModelKind;
 use crate::core::train::{DeviceChoice, Regime, Start, TrainConfig, TrainControl};
@@ -13,7 +13,7 @@ use crate::core::train::{DeviceChoice, Regime, Start, TrainConfig, TrainControl}
 /// Why the form cannot start, if it cannot; `limit` is the last batch the device could not hold.
 pub fn problem(form: &TrainConfig, study: Option<&Path>, limit: Option<&MemoryLimit>) -> Option<String> {
     if study.is_none() {
-        return Some("open a study first (File → Open study…)".into());
+        return Some("open a study first (File, Open study…)".into());
     }
     if let Err(why) = form.validate() {
         return Some(why);
@@ -70,14 +70,17 @@ fn views_source_ui(ui: &mut egui::Ui, bank: &mut Option<PathBuf>) {
 
 pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path>, actions: &mut TrainingActions) {
     ui.heading("New run");
-    if let Some(s) = study {
-        panel.form.study = s.to_path_buf();
-        let shown = std::path::absolute(s).unwrap_or_else(|_| s.to_path_buf());
-        ui.label(egui::RichText::new(format!("study {}", shown.display())).small())
-            .on_hover_text("runs record this absolute path, so they evaluate and resume from anywhere");
-    }
-    let f = &mut panel.form;
+    let mut chosen = None;
     egui::Grid::new("train-grid").num_columns(2).spacing([6.0, 4.0]).show(ui, |ui| {
+        chosen = task::task_rows(ui, panel, study, actions);
+        if let Some(s) = &chosen {
+            let shown = std::path::absolute(s).unwrap_or_else(|_| s.clone());
+            ui.label("");
+            ui.label(egui::RichText::new(format!("study {}", shown.display())).small())
+                .on_hover_text("runs record this absolute path, so they evaluate and resume from anywhere");
+            ui.end_row();
+        }
+        let f = &mut panel.form;
         ui.label("name");
         ui.text_edit_singleline(&mut f.name).on_hover_text("run name (a new folder; never overwritten)");
         ui.end_row();
@@ -91,7 +94,7 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
         if f.model != before {
             // the paper's settings for the new model, keeping the study and the name's pattern
             let study = f.study.clone();
-            *f = TrainConfig { runs_dir: f.runs_dir.clone(), ..TrainConfig::paper_defaults(&study, f.model) };
+            *f = task::defaults_for(f, f.task, &study);
         }
         ui.end_row();
         ui.label("regime");
@@ -135,9 +138,13 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
             },
         );
         ui.end_row();
-        views_source_ui(ui, &mut f.bank);
-        number(ui, "views per candidate", &mut f.views_per_candidate, 1..=200, 0.2);
-        number(ui, "sample size (px)", &mut f.sample_size, 8..=512, 0.5);
+        if f.task.is_ild() {
+            task::ild_settings_ui(ui, f);
+        } else {
+            views_source_ui(ui, &mut f.bank);
+            number(ui, "views per candidate", &mut f.views_per_candidate, 1..=200, 0.2);
+            number(ui, "sample size (px)", &mut f.sample_size, 8..=512, 0.5);
+        }
         number(ui, "seed", &mut f.seed, 0..=u64::MAX, 1.0);
         ui.label("device");
         egui::ComboBox::from_id_salt("device").selected_text(format!("{:?}", f.device).to_lowercase()).show_ui(
@@ -150,7 +157,8 @@ pub fn form_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<&Path
         );
         ui.end_row();
     });
-    let problem = problem(&panel.form, study, panel.memory_limit.as_ref());
+    let problem =
+        task::ild_problem(panel).or_else(|| problem(&panel.form, chosen.as_deref(), panel.memory_limit.as_ref()));
     if let Some(why) = &problem {
         ui.colored_label(egui::Color32::from_rgb(255, 150, 90), why);
     }

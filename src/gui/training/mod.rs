@@ -6,6 +6,7 @@ mod form;
 pub mod plots;
 mod runs;
 mod sweep_view;
+mod task;
 mod watch;
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ use crate::core::train::{
 
 pub use runs::RunListing;
 pub use sweep_view::SweepView;
+pub use task::IldStudyChoice;
 pub use watch::RunsWatcher;
 
 /// Where the current run stands.
@@ -90,6 +92,8 @@ pub struct TrainingPanel {
     pub memory_limit: Option<MemoryLimit>,
     /// The sweep folder opened in the runs browser.
     pub sweep: SweepView,
+    /// The ILD database the ILD tasks train on.
+    pub ild: IldStudyChoice,
 }
 
 impl TrainingPanel {
@@ -113,6 +117,7 @@ impl TrainingPanel {
             running: None,
             memory_limit: None,
             sweep: SweepView::default(),
+            ild: IldStudyChoice::bundled(),
         }
     }
 
@@ -268,6 +273,8 @@ pub struct TrainingActions {
     pub choose_weights: bool,
     pub export_png: bool,
     pub export_csv: bool,
+    /// Open the folder picker for the ILD study root.
+    pub choose_ild_root: bool,
 }
 
 pub fn training_ui(ui: &mut egui::Ui, panel: &mut TrainingPanel, study: Option<PathBuf>) -> TrainingActions {

@@ -1,4 +1,4 @@
-//! The runs browser: every run under the runs folder with its configuration and its state
+//! The runs browser: every run under the runs folder with its task, configuration and state
 //! (finished, stopped, failed and why, interrupted, training here or elsewhere); tick runs to
 //! overlay their curves (read from `metrics.jsonl`, so headless runs look the same), resume
 //! stopped or interrupted ones.
@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use super::{RunStatus, TrainingPanel};
-use crate::core::train::{RunCurves, RunDir, RunState, Start, list_runs};
+use crate::core::train::{RunCurves, RunDir, RunState, Start, Task, list_runs};
 
 /// One run of the runs folder.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +18,10 @@ pub struct RunListing {
     pub description: String,
     /// The study it trains on (absolute for runs made since paths are stored absolute).
     pub study: PathBuf,
+    /// What it learns (lymph nodes, ILD patches or slices).
+    pub task: Task,
+    /// Folds of its cross-validation.
+    pub folds: usize,
     pub state: RunState,
 }
 
@@ -30,7 +34,8 @@ pub fn scan(runs_dir: &std::path::Path) -> Vec<RunListing> {
             Some(RunListing {
                 name: run.name(),
                 description: format!(
-                    "{} {} fold {}/{} · {} epochs",
+                    "{} · {} {} fold {}/{} · {} epochs",
+                    config.task,
                     config.model,
                     config.regime.name(),
                     config.fold,
@@ -39,6 +44,8 @@ pub fn scan(runs_dir: &std::path::Path) -> Vec<RunListing> {
                 ),
                 state: RunState::of(&run, config.epochs),
                 study: config.study,
+                task: config.task,
+                folds: config.folds,
                 path: run.path,
             })
         })
