@@ -2,10 +2,12 @@
 //! patches (patch-level runs) of the run's study, listed off the UI thread; the chosen one is
 //! what the pool-5 maps, the deconvnet and Grad-CAM are drawn for (the paper's Fig. 13).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
+use crate::core::ild::IldClass;
 use crate::core::train::RunDir;
 use crate::core::vis::{IldTarget, ild_targets};
 
@@ -16,6 +18,9 @@ pub struct IldVisState {
     pub targets: Option<(PathBuf, Result<Vec<IldTarget>, String>)>,
     pub pending: bool,
     pub chosen: Option<IldTarget>,
+    /// One entry per slice of the listing: its first target and its text (built once: the
+    /// real database has thousands of patches).
+    slices: Vec<(usize, String)>,
 }
 
 impl IldVisState {
@@ -32,6 +37,7 @@ impl IldVisState {
         {
             self.chosen = list.first().cloned();
         }
+        self.slices = targets.as_ref().map_or(Vec::new(), |t| slice_entries(t));
         self.targets = Some((run, targets));
     }
 }
@@ -42,12 +48,32 @@ pub fn list_targets(run: &Path) -> Result<Vec<IldTarget>, String> {
     ild_targets(&config).map_err(|e| e.to_string())
 }
 
-fn slice_text(t: &IldTarget) -> String {
-    let classes: Vec<&str> = t.classes.iter().map(|c| c.name()).collect();
-    match t.patch {
-        None => format!("patient {}, slice {} ({})", t.patient, t.slice_number, classes.join(", ")),
-        Some(_) => format!("patient {}, slice {}", t.patient, t.slice_number),
+fn same_slice(a: &IldTarget, b: &IldTarget) -> bool {
+    a.patient == b.patient && a.slice_number == b.slice_number
+}
+
+/// Per slice, its first target and "patient 3, slice 6 (ground_glass, fibrosis)": the classes
+/// of the slice (slice level) or of its patches (patch level).
+fn slice_entries(targets: &[IldTarget]) -> Vec<(usize, String)> {
+    let mut entries: Vec<(usize, Vec<IldClass>)> = Vec::new();
+    let mut index: HashMap<(&str, i32), usize> = HashMap::new();
+    for (i, t) in targets.iter().enumerate() {
+        let at = *index.entry((t.patient.as_str(), t.slice_number)).or_insert_with(|| {
+            entries.push((i, Vec::new()));
+            entries.len() - 1
+        });
+        entries[at].1.extend(&t.classes);
     }
+    entries
+        .into_iter()
+        .map(|(i, mut classes)| {
+            classes.sort();
+            classes.dedup();
+            let names: Vec<&str> = classes.iter().map(|c| c.name()).collect();
+            let t = &targets[i];
+            (i, format!("patient {}, slice {} ({})", t.patient, t.slice_number, names.join(", ")))
+        })
+        .collect()
 }
 
 /// The slice (and, for patch-level runs, the patch) to draw the figures for.
@@ -70,18 +96,15 @@ pub fn picker_ui(ui: &mut egui::Ui, state: &mut IldVisState) {
             return;
         }
     };
-    let same_slice = |a: &IldTarget, b: &IldTarget| a.patient == b.patient && a.slice_number == b.slice_number;
     let mut chosen = state.chosen.clone();
     ui.horizontal_wrapped(|ui| {
-        let current = chosen.as_ref().map_or("(choose)".into(), slice_text);
+        let current = chosen.as_ref().and_then(|c| state.slices.iter().find(|(i, _)| same_slice(&targets[*i], c)));
+        let current = current.map_or("(choose)".to_string(), |(_, text)| text.clone());
         egui::ComboBox::from_label("ILD slice").selected_text(current).show_ui(ui, |ui| {
-            for (i, t) in targets.iter().enumerate() {
-                // one entry per slice: its first target
-                if targets[..i].iter().any(|u| same_slice(u, t)) {
-                    continue;
-                }
+            for (i, text) in &state.slices {
+                let t = &targets[*i];
                 let on = chosen.as_ref().is_some_and(|c| same_slice(c, t));
-                if ui.selectable_label(on, slice_text(t)).clicked() && !on {
+                if ui.selectable_label(on, text).clicked() && !on {
                     chosen = Some(t.clone());
                 }
             }
