@@ -173,6 +173,9 @@ impl CadetApp {
 
     /// Opens a study folder or a volume file in the background.
     pub fn open(&mut self, path: PathBuf) {
+        if crate::core::ild::is_ild_root(&path) {
+            self.training.offer_viewer_ild_root(&path);
+        }
         if path.is_dir() && (path.join("study.csv").is_file() || crate::core::study::is_collection(&path)) {
             self.open_study(path, true);
         } else {

@@ -68,17 +68,20 @@ fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
     let (tmp, root) = crate::ild::synth_study(11);
     let runs = tmp.path().join("runs");
     let run = tiny_patch_run(&root, &runs);
+    // the workbench opened on the ILD root offers it to the run form
+    let opened = root.clone();
     let mut h = Harness::builder()
         .with_size(egui::vec2(1400.0, 950.0))
         .with_max_steps(100_000)
-        .build_eframe(move |cc| CadetApp::new(cc, Some(PathBuf::from("/nonexistent/cadet-test.nii.gz"))));
+        .build_eframe(move |cc| CadetApp::new(cc, Some(opened.clone())));
     wait_for(&mut h, "the start-up load end", |h| !h.state().jobs.is_busy());
+    // the Viewer may list the root's DICOM series in a window over the tabs: close it
+    h.state_mut().dicom.show_chooser = false;
     h.state_mut().training.form.runs_dir = runs.clone();
 
-    // the run form: the ILD tasks, the ILD root (as the Viewer offers it), the patch settings
+    // the run form: the ILD tasks, the ILD root, the patch settings
     h.get_by_label("Training").click();
     h.run_steps(2);
-    h.state_mut().training.offer_viewer_ild_root(&root);
     h.get_by_role_and_label(egui::Role::ComboBox, "task").click();
     h.run_steps(2);
     h.get_by_label("ILD patches (6 classes)").click();
