@@ -32,6 +32,11 @@ pub fn row_fractions(confusion: &[Vec<usize>]) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// The picture's cell size and the left and top margins (pixels).
+const CELL_PX: usize = 100;
+const LEFT_PX: usize = 130;
+const TOP_PX: usize = 70;
+
 fn class_name(index: usize) -> String {
     IldClass::from_index(index).map_or_else(|| index.to_string(), |c| c.name().to_string())
 }
@@ -40,7 +45,7 @@ fn class_name(index: usize) -> String {
 pub fn confusion_image(report: &ClassificationReport, title: &str) -> Result<RgbaImage, String> {
     super::plot::ensure_font();
     let n = report.classes;
-    let (cell, left, top) = (72u32, 130u32, 70u32);
+    let (cell, left, top) = (CELL_PX as u32, LEFT_PX as u32, TOP_PX as u32);
     let (width, height) = (left + cell * n as u32 + 20, top + cell * n as u32 + 40);
     let mut buffer = vec![0u8; (width * height * 3) as usize];
     {
@@ -60,18 +65,22 @@ pub fn confusion_image(report: &ClassificationReport, title: &str) -> Result<Rgb
                 let [r, g, b] = confusion_shade(fractions[t][p]);
                 let corners = [(x, y), (x + cell as i32 - 2, y + cell as i32 - 2)];
                 root.draw(&Rectangle::new(corners, RGBColor(r, g, b).filled())).map_err(err)?;
+                // a grey outline, so that empty (white) cells show on the white page
+                root.draw(&Rectangle::new(corners, RGBColor(190, 190, 190))).map_err(err)?;
                 let ink = if fractions[t][p] > 0.5 { WHITE } else { BLACK };
                 let text = ("sans-serif", 16).into_font().color(&ink);
                 let label = count.to_string();
-                let dx = 4 * label.len() as i32;
-                root.draw_text(&label, &text, (x + cell as i32 / 2 - dx, y + cell as i32 / 2 - 9)).map_err(err)?;
+                let (w, h) = root.estimate_text_size(&label, &text).map_err(err)?;
+                let at = (x + (cell as i32 - w as i32) / 2, y + (cell as i32 - h as i32) / 2);
+                root.draw_text(&label, &text, at).map_err(err)?;
             }
         }
         for p in 0..n {
             let x = (left + cell * p as u32) as i32;
             let y = (top + cell * n as u32 + 6) as i32;
-            let name = class_name(p);
-            root.draw_text(&name[..name.len().min(11)], &small, (x, y)).map_err(err)?;
+            let name = class_name(p).replace('_', " ");
+            let (w, _) = root.estimate_text_size(&name, &small).map_err(err)?;
+            root.draw_text(&name, &small, (x + (cell as i32 - w as i32) / 2, y)).map_err(err)?;
         }
         root.present().map_err(err)?;
     }
@@ -134,11 +143,13 @@ mod tests {
         assert_eq!(lines[2], "emphysema,0.500000,1.000000,0.666667,,,1,0,1,0,0,0,0");
         assert_eq!(lines.len(), 7);
         let image = confusion_image(&r, "test").unwrap();
-        let (cell, left, top) = (72, 130, 70);
-        // the healthy→healthy cell is two thirds of its row: its corner has that shade
+        let (cell, left, top) = (CELL_PX, LEFT_PX, TOP_PX);
+        assert_eq!((image.width, image.height), (left + 6 * cell + 20, top + 6 * cell + 40));
+        // the healthy→healthy cell is two thirds of its row: inside its outline it has that shade
         let at = |x: usize, y: usize| image.pixels[y * image.width + x];
         let [r0, g0, b0] = confusion_shade(2.0 / 3.0);
-        assert_eq!(at(left + 2, top + 2), [r0, g0, b0, 255]);
-        assert_eq!(at(left + cell + 2, top + cell * 2 + 2), [255, 255, 255, 255], "empty cells stay white");
+        assert_eq!(at(left + 3, top + 3), [r0, g0, b0, 255]);
+        assert_eq!(at(left + cell + 3, top + cell * 2 + 3), [255, 255, 255, 255], "empty cells stay white");
+        assert_eq!(at(left + cell, top + cell * 2 + 3), [190, 190, 190, 255], "within a grey outline");
     }
 }
