@@ -27,7 +27,7 @@ use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::study::{ImportWarning, Study};
 
 mod dicom;
-mod ild;
+mod ild_runs;
 mod navigation;
 mod patient_load;
 mod tabs;

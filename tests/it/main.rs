@@ -12,7 +12,7 @@ mod gpu_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
-mod gui_ild;
+mod gui_ild_runs;
 #[cfg(feature = "gui")]
 mod gui_training;
 mod ild;
