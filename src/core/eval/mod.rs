@@ -11,6 +11,7 @@ pub mod froc;
 pub mod gallery;
 pub mod ild_eval;
 pub mod ild_metrics;
+pub mod ild_table;
 pub mod io;
 pub mod plot;
 pub mod report;
