@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cadet::core::dicom::{CtSlice, write_ct_slice};
+use cadet::core::dicom::{CtSlice, decode_slice_hu, write_ct_slice};
 use cadet::core::ild::patches::select_patches;
 use cadet::core::ild::polygon::contains;
 use cadet::core::ild::synth::{Anatomy, IldSynthConfig, write_ild_study};
@@ -58,6 +58,9 @@ fn synthetic_study_is_read_back_through_the_hug_layout_and_is_deterministic() {
             let hu = s.load_hu().unwrap();
             assert_eq!(hu.len(), 128 * 128);
             assert_eq!(hu[0], -1024.0, "the −2000 HU padding outside the field of view reads as −1024");
+            // declared as PixelPaddingValue (−2000 + 1024 stored), so the plain DICOM reader agrees
+            assert_eq!(s.header.padding, Some((-976, None)));
+            assert_eq!(decode_slice_hu(&s.header).unwrap()[0], -1024.0);
             assert!(hu.iter().all(|&v| v >= -1100.0), "no value below air after the padding rule");
             let lung = hu.iter().filter(|&&v| v < -700.0 && v > -1000.0).count();
             assert!(lung > 1000, "the phantom has lungs ({lung} lung pixels)");
@@ -70,8 +73,9 @@ fn synthetic_study_is_read_back_through_the_hug_layout_and_is_deterministic() {
     assert_eq!(s.total.ignored.get("reticulation"), Some(&2), "patients 2 and 4 have a reticulation contour");
 }
 
-/// A hand-made series: slices with InstanceNumber 4 and 9 (rescale slope 2, intercept −1000),
-/// a ROI file with a contour on slice 9, one on a slice that has no file, and an ignored label.
+/// A hand-made series: slices with InstanceNumber 4 and 9 (rescale slope 2, intercept −1000, no
+/// PixelPaddingValue), a ROI file with a contour on slice 9, one on a slice that has no file, and
+/// an ignored label.
 fn hand_made(root: &Path) {
     let dir = root.join("ILD_DB_txtROIs").join("12");
     fs::create_dir_all(&dir).unwrap();
@@ -93,6 +97,7 @@ fn hand_made(root: &Path) {
             slope: 2.0,
             intercept: -1000.0,
             stored: &stored,
+            padding: None,
         };
         write_ct_slice(&dir.join(format!("CT-a-{number}.dcm")), &slice).unwrap();
     }
