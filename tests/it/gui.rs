@@ -12,12 +12,12 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-fn sample() -> PathBuf {
+pub fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
 }
 
 /// Steps frames until `done` holds (background loading), for at most ten seconds.
-fn step_until(h: &mut Harness<'_, CadetApp>, done: impl Fn(&CadetApp) -> bool) {
+pub fn step_until(h: &mut Harness<'_, CadetApp>, done: impl Fn(&CadetApp) -> bool) {
     for _ in 0..1000 {
         h.step();
         if done(h.state()) && !h.state().jobs.is_busy() {
