@@ -2,7 +2,7 @@
 //! opens as an ILD study (not as a DICOM folder), lists its patients and annotated slices, says
 //! why there is no coronal or sagittal view, counts the gallery's patches as the core does; a
 //! slice is selected, a class toggled off, the HU and the RGB composite read back, a patch
-//! clicked.
+//! clicked; a dropped ILD folder replaces the lymph-node study.
 
 use std::collections::HashSet;
 
@@ -17,7 +17,7 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-use super::gui::{sample, step_until};
+use super::gui::{Dropped, harness, sample, step_until};
 
 fn ild_harness() -> (Harness<'static, CadetApp>, IldDatabase) {
     let root = sample().join("ild");
@@ -144,4 +144,19 @@ fn a_slice_is_selected_a_class_toggled_off_and_hu_and_patches_read_back() {
     let app = h.state();
     assert_eq!((app.ild.patient, app.ild.shown().and_then(|s| s.annotated)), (patch.patient, Some(patch.slice)));
     assert_eq!(app.ild.highlight, Some(patch));
+}
+
+#[test]
+fn a_dropped_ild_folder_replaces_the_lymph_node_study_until_another_study_opens() {
+    let mut h = harness(sample().join("synthetic"), false);
+    assert!(h.state().workspace.study.is_some() && !h.state().ild.is_open());
+    h.input_mut().dropped_files.push(std::sync::Arc::new(Dropped(sample().join("ild"))));
+    step_until(&mut h, |app| app.ild.study.is_some());
+    let app = h.state();
+    assert_eq!(app.ild.root(), Some(sample().join("ild").as_path()));
+    assert!(app.workspace.study.is_none() && app.workspace.volume.is_none(), "the ILD study replaced it");
+    assert_eq!(app.settings.recent.first(), Some(&sample().join("ild")));
+    h.state_mut().open(sample().join("synthetic"));
+    step_until(&mut h, |app| app.workspace.volume.is_some());
+    assert!(!h.state().ild.is_open(), "opening a lymph-node study closes the ILD study");
 }
