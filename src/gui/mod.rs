@@ -7,6 +7,7 @@ mod dicom_panel;
 pub mod eval_panel;
 mod export;
 pub mod fov_panel;
+pub mod ild;
 mod jobs;
 mod menu;
 pub mod state;
