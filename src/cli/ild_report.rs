@@ -2,9 +2,8 @@
 //! slice and patch level), and Tables IV and V (per-class precision, recall and F1, and the
 //! confusion matrix) of one evaluation.
 
-use std::collections::BTreeMap;
-
 use crate::core::eval::ild_eval::IldEvalReport;
+use crate::core::eval::ild_table::{TableIiiCell, table_iii_markdown};
 use crate::core::ild::IldClass;
 use crate::core::train::Task;
 
@@ -52,19 +51,6 @@ pub fn print_ild_eval(r: &IldEvalReport) {
 
 /// Table III: rows model × regime, columns slice- and patch-level cross-validated accuracy.
 pub fn print_table_iii(reports: &[IldEvalReport]) {
-    let mut rows: BTreeMap<(String, String), [Option<String>; 2]> = BTreeMap::new();
-    let mut folds: [Option<usize>; 2] = [None, None];
-    for r in reports {
-        let column = usize::from(r.task == Task::IldPatch);
-        folds[column] = Some(r.folds_total);
-        let cell = format!("{:.3}{}", r.pooled.accuracy, interval(r.ci.as_ref().map(|c| &c.accuracy)));
-        rows.entry((r.model.clone(), r.regime.clone())).or_default()[column] = Some(cell);
-    }
-    let head = |c: usize, name: &str| folds[c].map_or(name.to_string(), |k| format!("{name}-CV{k}"));
-    println!("| model | regime | {} | {} |", head(0, "slice"), head(1, "patch"));
-    println!("|---|---|---|---|");
-    for ((model, regime), cells) in &rows {
-        let [s, p] = cells.clone().map(|c| c.unwrap_or_else(|| "-".into()));
-        println!("| {model} | {regime} | {s} | {p} |");
-    }
+    let cells: Vec<TableIiiCell> = reports.iter().map(TableIiiCell::of_report).collect();
+    print!("{}", table_iii_markdown(&cells));
 }

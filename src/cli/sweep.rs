@@ -16,8 +16,8 @@ use super::train::RunArgs;
 use crate::core::models::ModelKind;
 use crate::core::study::Region;
 use crate::core::sweep::slurm::{self, SlurmOptions};
-use crate::core::sweep::{Grid, LocalEvent, Sweep, SweepRunState, SweepTask, run_local, sweep_status};
-use crate::core::train::Regime;
+use crate::core::sweep::{Grid, LocalEvent, Sweep, SweepRunState, run_local, sweep_status};
+use crate::core::train::{Regime, Task};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
@@ -55,9 +55,18 @@ pub enum Executor {
 
 #[derive(Debug, Args)]
 pub struct LaunchArgs {
-    /// Every `cadet train` option; --runs-dir is the sweep folder.
+    /// Every `cadet train` option; --runs-dir is the sweep folder; --task alone is a grid of
+    /// that one task.
     #[command(flatten)]
     pub run: RunArgs,
+    /// Tasks of the grid: ln (Table II), ild-slice,ild-patch (Table III); the options not given
+    /// keep each task's paper defaults (e.g. 3 folds for ln, 5 for the ILD tasks).
+    #[arg(long, value_delimiter = ',', conflicts_with = "task")]
+    pub tasks: Vec<Task>,
+    /// The ILD database root of the ILD tasks when the grid also has ln (--study is then the
+    /// lymph-node study); for ILD tasks alone, --study is the ILD root.
+    #[arg(long)]
+    pub ild_study: Option<PathBuf>,
     /// Models of the grid: cifarnet,alexnet-l,...
     #[arg(long, value_parser = choice::<ModelKind>(), value_delimiter = ',')]
     pub models: Vec<ModelKind>,
@@ -75,7 +84,7 @@ pub struct LaunchArgs {
     #[arg(long)]
     pub model_weights: Vec<String>,
     /// The grid from a file (the `[grid]` table of a sweep.toml) instead of the flags.
-    #[arg(long, conflicts_with_all = ["models", "regimes", "study", "config"])]
+    #[arg(long, conflicts_with_all = ["models", "regimes", "study", "config", "tasks", "task", "ild_study"])]
     pub grid: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Executor::Local)]
     pub executor: Executor,
@@ -141,8 +150,12 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
                 models.extend(args.run.model);
             }
             let Some(&first) = models.first() else { bail!("give --models (or --grid FILE)") };
+            let tasks: Vec<Task> =
+                if args.tasks.is_empty() { args.run.task.into_iter().collect() } else { args.tasks.clone() };
             let mut run = args.run.clone();
             run.model = Some(first);
+            // the base takes the first task's paper defaults; the others follow in the expansion
+            run.task = tasks.first().copied();
             let mut weights = BTreeMap::new();
             for spec in &args.model_weights {
                 let Some((model, file)) = spec.split_once('=') else { bail!("--model-weights takes MODEL=FILE") };
@@ -150,14 +163,8 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
                     model.to_lowercase().parse::<ModelKind>().map_err(|e| anyhow::anyhow!("--model-weights: {e}"))?;
                 weights.insert(kind.name().to_string(), PathBuf::from(file));
             }
-            // `--task` is the flattened training option; a sweep collects lymph-node reports only
-            if args.run.task.is_some_and(|t| t.is_ild()) {
-                bail!(
-                    "sweeps collect lymph-node FROC reports (Table II); run the ILD tasks with `cadet cv --task ...`"
-                );
-            }
             Grid {
-                task: SweepTask::LymphNodes,
+                tasks,
                 models,
                 regimes: if args.regimes.is_empty() {
                     vec![args.run.regime.unwrap_or(Regime::Ri)]
@@ -168,6 +175,7 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
                 per_region: args.per_region,
                 weights,
                 sample_size: args.run.size,
+                ild_study: args.ild_study.clone(),
                 base: run.config()?,
             }
         }
@@ -176,6 +184,9 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
         bail!("per-region training needs the regions to train: --regions MED,ABD (or `regions` in the grid file)");
     }
     grid.base.study = absolute(&grid.base.study)?;
+    if let Some(ild) = &grid.ild_study {
+        grid.ild_study = Some(absolute(ild)?);
+    }
     if let Some(w) = &grid.base.weights {
         grid.base.weights = Some(absolute(w)?);
     }

@@ -105,8 +105,8 @@ pub fn print_status(dir: &Path) -> anyhow::Result<()> {
     let sweep = Sweep::load(dir)?;
     let rows = sweep_status(&sweep, &scheduler_tasks(&sweep)?);
     println!(
-        "{:<5} {:<28} {:<12} {:>7} {:>14} {:<12} reason",
-        "index", "run", "state", "epoch", "best val loss", "node"
+        "{:<5} {:<32} {:<9} {:<12} {:>7} {:>14} {:<12} reason",
+        "index", "run", "task", "state", "epoch", "best val loss", "node"
     );
     for r in &rows {
         let reason = match &r.state {
@@ -114,9 +114,10 @@ pub fn print_status(dir: &Path) -> anyhow::Result<()> {
             _ => String::new(),
         };
         println!(
-            "{:<5} {:<28} {:<12} {:>7} {:>14} {:<12} {reason}",
+            "{:<5} {:<32} {:<9} {:<12} {:>7} {:>14} {:<12} {reason}",
             r.index,
             r.name,
+            r.task.name(),
             r.state.label(),
             format!("{}/{}", r.epochs_completed, r.epochs),
             r.best_val_loss.map_or("-".into(), |v| format!("{v:.4}")),

@@ -27,10 +27,13 @@ use crate::core::sampling::{Plane, SliceGeometry};
 use crate::core::study::{ImportWarning, Study};
 
 mod dicom;
+mod ild;
 mod ild_runs;
 mod navigation;
 mod patient_load;
 mod tabs;
+
+pub(crate) use tabs::notice_ui;
 
 pub use patient_load::MaskResult;
 use patient_load::load_with_mask;
@@ -89,6 +92,8 @@ pub struct CadetApp {
     pub vis: VisPanel,
     pub eval: EvalPanel,
     pub dicom: DicomPanel,
+    /// The ILD study viewer (shown instead of the tri-planar viewer while an ILD study is open).
+    pub ild: super::ild::IldViewer,
     pub tab: Tab,
     /// Where to go once a patient's volume has loaded: (patient index, target).
     pending_jump: Option<(usize, JumpTarget)>,
@@ -143,6 +148,7 @@ impl CadetApp {
             vis: VisPanel::default(),
             eval: EvalPanel::default(),
             dicom: DicomPanel::default(),
+            ild: super::ild::IldViewer::new(Some(cc.egui_ctx.clone())),
             tab: Tab::Viewer,
             pending_jump: None,
             volume_job: None,
@@ -171,10 +177,10 @@ impl CadetApp {
         app
     }
 
-    /// Opens a study folder or a volume file in the background.
+    /// Opens a study folder (an ILD database among them) or a volume file in the background.
     pub fn open(&mut self, path: PathBuf) {
-        if crate::core::ild::is_ild_root(&path) {
-            self.training.offer_viewer_ild_root(&path);
+        if self.open_ild(&path) {
+            return;
         }
         if path.is_dir() && (path.join("study.csv").is_file() || crate::core::study::is_collection(&path)) {
             self.open_study(path, true);
@@ -323,6 +329,10 @@ impl CadetApp {
         if ctx.egui_wants_keyboard_input() {
             return;
         }
+        if self.ild.is_open() {
+            self.ild.keyboard(ctx);
+            return;
+        }
         let (next, prev, up, down) = ctx.input(|i| {
             (
                 i.key_pressed(egui::Key::N),
@@ -364,6 +374,7 @@ impl eframe::App for CadetApp {
         for (job, result) in self.jobs.drain() {
             self.apply(Some(job), result);
         }
+        self.drain_ild();
         for outcome in self.dialogs.drain() {
             match outcome {
                 dialogs::Outcome::Open(path) => self.open(path),

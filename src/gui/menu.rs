@@ -57,6 +57,9 @@ pub fn menu_bar_ui(ui: &mut egui::Ui, app: MenuState<'_>) -> Vec<MenuAction> {
             if ui.button("Open the sample study").clicked() {
                 actions.push(MenuAction::Open(crate::core::sample_data::sample_data_dir().join("synthetic")));
             }
+            if ui.button("Open the sample ILD study").clicked() {
+                actions.push(MenuAction::Open(crate::core::sample_data::sample_data_dir().join("ild")));
+            }
             ui.menu_button("Recent", |ui| {
                 if app.settings.recent.is_empty() {
                     ui.label("(none yet)");

@@ -7,6 +7,7 @@ mod dicom_panel;
 pub mod eval_panel;
 mod export;
 pub mod fov_panel;
+pub mod ild;
 pub mod ild_eval_panel;
 pub mod ild_vis_panel;
 mod jobs;

@@ -12,12 +12,12 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
-fn sample() -> PathBuf {
+pub fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
 }
 
 /// Steps frames until `done` holds (background loading), for at most ten seconds.
-fn step_until(h: &mut Harness<'_, CadetApp>, done: impl Fn(&CadetApp) -> bool) {
+pub fn step_until(h: &mut Harness<'_, CadetApp>, done: impl Fn(&CadetApp) -> bool) {
     for _ in 0..1000 {
         h.step();
         if done(h.state()) && !h.state().jobs.is_busy() {
@@ -29,7 +29,7 @@ fn step_until(h: &mut Harness<'_, CadetApp>, done: impl Fn(&CadetApp) -> bool) {
     panic!("the workbench did not finish loading");
 }
 
-fn harness(path: PathBuf, wgpu: bool) -> Harness<'static, CadetApp> {
+pub fn harness(path: PathBuf, wgpu: bool) -> Harness<'static, CadetApp> {
     // small when rendering snapshots (they are committed), roomy otherwise
     let size = if wgpu { egui::vec2(720.0, 460.0) } else { egui::vec2(1280.0, 800.0) };
     let builder = Harness::builder().with_size(size).with_max_steps(10_000);
@@ -108,7 +108,7 @@ fn the_wheel_and_page_keys_step_slices() {
 }
 
 #[derive(Debug)]
-struct Dropped(PathBuf);
+pub struct Dropped(pub PathBuf);
 
 impl egui::DroppedFile for Dropped {
     fn path(&self) -> &Path {

@@ -75,8 +75,10 @@ fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
         .with_max_steps(100_000)
         .build_eframe(move |cc| CadetApp::new(cc, Some(opened.clone())));
     wait_for(&mut h, "the start-up load end", |h| !h.state().jobs.is_busy());
-    // the Viewer may list the root's DICOM series in a window over the tabs: close it
-    h.state_mut().dicom.show_chooser = false;
+    let offered = root.clone();
+    wait_for(&mut h, "the ILD root offered to the run form", move |h| {
+        h.state().training.ild.root.as_ref() == Some(&offered)
+    });
     h.state_mut().training.form.runs_dir = runs.clone();
 
     // the run form: the ILD tasks, the ILD root, the patch settings

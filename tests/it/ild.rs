@@ -4,9 +4,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use cadet::core::dicom::{CtSlice, write_ct_slice};
+use cadet::core::dicom::{CtSlice, decode_slice_hu, write_ct_slice};
 use cadet::core::ild::patches::select_patches;
 use cadet::core::ild::polygon::contains;
+use cadet::core::ild::series::{series_slices, slice_gap_mm};
 use cadet::core::ild::synth::{Anatomy, IldSynthConfig, write_ild_study};
 use cadet::core::ild::{IldClass, IldDatabase, summarize};
 
@@ -58,6 +59,9 @@ fn synthetic_study_is_read_back_through_the_hug_layout_and_is_deterministic() {
             let hu = s.load_hu().unwrap();
             assert_eq!(hu.len(), 128 * 128);
             assert_eq!(hu[0], -1024.0, "the −2000 HU padding outside the field of view reads as −1024");
+            // declared as PixelPaddingValue (−2000 + 1024 stored), so the plain DICOM reader agrees
+            assert_eq!(s.header.padding, Some((-976, None)));
+            assert_eq!(decode_slice_hu(&s.header).unwrap()[0], -1024.0);
             assert!(hu.iter().all(|&v| v >= -1100.0), "no value below air after the padding rule");
             let lung = hu.iter().filter(|&&v| v < -700.0 && v > -1000.0).count();
             assert!(lung > 1000, "the phantom has lungs ({lung} lung pixels)");
@@ -70,13 +74,14 @@ fn synthetic_study_is_read_back_through_the_hug_layout_and_is_deterministic() {
     assert_eq!(s.total.ignored.get("reticulation"), Some(&2), "patients 2 and 4 have a reticulation contour");
 }
 
-/// A hand-made series: slices with InstanceNumber 4 and 9 (rescale slope 2, intercept −1000),
-/// a ROI file with a contour on slice 9, one on a slice that has no file, and an ignored label.
+/// A hand-made series: slices with InstanceNumber 4, 6 and 9 (rescale slope 2, intercept −1000;
+/// no PixelPaddingValue), a ROI file with a contour on slice 9, one on a slice that has no file,
+/// and an ignored label; slice 6 has none.
 fn hand_made(root: &Path) {
     let dir = root.join("ILD_DB_txtROIs").join("12");
     fs::create_dir_all(&dir).unwrap();
     fs::create_dir_all(root.join("ILD_DB_lungMasks").join("12")).unwrap();
-    for (number, value) in [(4, 100i16), (9, 200)] {
+    for (number, value) in [(4, 100i16), (6, 150), (9, 200)] {
         let mut stored = vec![value; 16 * 16];
         stored[0] = -500; // −2000 HU after the rescale: padding
         let slice = CtSlice {
@@ -93,6 +98,7 @@ fn hand_made(root: &Path) {
             slope: 2.0,
             intercept: -1000.0,
             stored: &stored,
+            padding: None,
         };
         write_ct_slice(&dir.join(format!("CT-a-{number}.dcm")), &slice).unwrap();
     }
@@ -123,6 +129,12 @@ fn slice_numbers_match_instance_numbers_and_hu_come_from_the_rescale() {
     let hu = nine.load_hu().unwrap();
     assert_eq!(hu[1], 2.0 * 200.0 - 1000.0, "HU = 2 · stored − 1000");
     assert_eq!(hu[0], -1024.0, "padding −2000 reads as −1024");
+    // the whole series, for browsing: slice 6 is in it, not annotated; positions −40, −60, −90 mm
+    let series = series_slices(p).unwrap();
+    let numbers: Vec<(Option<i32>, Option<usize>)> =
+        series.iter().map(|s| (s.header.instance_number, s.annotated)).collect();
+    assert_eq!(numbers, [(Some(4), Some(0)), (Some(6), None), (Some(9), Some(1))]);
+    assert_eq!(slice_gap_mm(&series), Some(20.0), "the smaller of the 20 and 30 mm gaps");
     assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
     assert!(
         p.warnings[0].contains("slice_number 5") && p.warnings[0].contains("CT-a.txt, line 17"),

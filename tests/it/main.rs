@@ -12,6 +12,8 @@ mod gpu_check;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_ild;
+#[cfg(feature = "gui")]
 mod gui_ild_runs;
 #[cfg(feature = "gui")]
 mod gui_training;

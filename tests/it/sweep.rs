@@ -214,3 +214,82 @@ fn waiting_gives_up_at_its_limit_and_cancel_ends_the_job_array() {
         status.contains("0 finished, 0 running, 0 queued")
     });
 }
+
+/// The pooled accuracy and item count of a sweep's evaluation of one configuration.
+fn pooled(runs: &Path, configuration: &str) -> (f64, u64) {
+    let path = runs.join("evals").join(configuration).join("ild_report.json");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    (report["pooled"]["accuracy"].as_f64().unwrap(), report["pooled"]["samples"].as_u64().unwrap())
+}
+
+#[test]
+fn a_local_sweep_of_the_ild_tasks_reports_table_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("R");
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/ild");
+    let (s, r) = (study.to_str().unwrap(), runs.to_str().unwrap());
+    // the tiny settings of the ILD training test, 2 folds of each task
+    let args = [
+        "sweep",
+        "--study",
+        s,
+        "--tasks",
+        "ild-slice,ild-patch",
+        "--models",
+        "cifarnet",
+        "--regimes",
+        "ri",
+        "--folds",
+        "2",
+        "--epochs",
+        "1",
+        "--size",
+        "16",
+        "--per-roi",
+        "20",
+        "--batch",
+        "8",
+        "--device",
+        "cpu",
+        "--patience",
+        "0",
+        "--runs-dir",
+        r,
+        "--executor",
+        "local",
+        "--jobs",
+        "2",
+        "--wait",
+        "--bootstrap",
+        "20",
+        "--eval-device",
+        "cpu",
+    ]
+    .map(String::from);
+    let out = run(&args);
+    assert!(out.contains("4 runs planned"), "{out}");
+    let status = run(&["sweep".into(), "status".into(), r.into()]);
+    assert!(status.contains("4 runs: 4 finished"), "{status}");
+    let line = status.lines().find(|l| l.contains("ild-patch-cifarnet-ri-f2")).unwrap();
+    assert_eq!(line.split_whitespace().nth(2), Some("ild-patch"), "{status}");
+    // folds pooled: every patient is tested once, so every contoured slice and every patch is scored
+    let db = cadet::core::ild::IldDatabase::open(&study).unwrap();
+    let slices = db.patients.iter().flat_map(|p| &p.slices).filter(|s| !s.classes().is_empty()).count();
+    let patches = cadet::core::ild::patches::select_patches(&db, 16, 20, 2016).len();
+    let (slice_accuracy, slice_items) = pooled(&runs, "ild-slice-cifarnet-ri");
+    let (patch_accuracy, patch_items) = pooled(&runs, "ild-patch-cifarnet-ri");
+    assert_eq!((slice_items as usize, patch_items as usize), (slices, patches));
+    let md = std::fs::read_to_string(runs.join("report.md")).unwrap();
+    assert!(md.contains("| model | regime | slice-CV2 | patch-CV2 |"), "{md}");
+    let row: Vec<&str> =
+        md.lines().find(|l| l.starts_with("| cifarnet | ri |")).unwrap().split('|').map(str::trim).collect();
+    assert!(row[3].starts_with(&format!("{slice_accuracy:.3} [")), "{md}");
+    assert!(row[4].starts_with(&format!("{patch_accuracy:.3} [")), "{md}");
+    let mut csv = csv::Reader::from_path(runs.join("report.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    let number = |i: usize| rows[0][i].parse::<f64>().unwrap();
+    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][2], &rows[0][6]), ("cifarnet", "ri", "2", "2"));
+    assert_eq!((number(3), number(7)), (slice_accuracy, patch_accuracy));
+    assert!(0.0 <= number(4) && number(4) <= number(5) && number(5) <= 1.0, "{:?}", rows[0]);
+}

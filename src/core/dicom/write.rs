@@ -28,6 +28,8 @@ pub struct CtSlice<'a> {
     pub intercept: f64,
     /// Stored values, row-major.
     pub stored: &'a [i16],
+    /// The stored value of padding outside the field of view (PixelPaddingValue), if any.
+    pub padding: Option<i16>,
 }
 
 fn put(obj: &mut InMemDicomObject, tag: dicom_core::Tag, vr: VR, value: PrimitiveValue) {
@@ -77,6 +79,9 @@ pub fn write_ct_slice(path: &Path, slice: &CtSlice<'_>) -> Result<(), DicomError
     put(&mut obj, tags::BITS_STORED, VR::US, PrimitiveValue::from(16u16));
     put(&mut obj, tags::HIGH_BIT, VR::US, PrimitiveValue::from(15u16));
     put(&mut obj, tags::PIXEL_REPRESENTATION, VR::US, PrimitiveValue::from(1u16));
+    if let Some(padding) = slice.padding {
+        put(&mut obj, tags::PIXEL_PADDING_VALUE, VR::SS, PrimitiveValue::from(padding));
+    }
     let words: Vec<u16> = slice.stored.iter().map(|&v| v as u16).collect();
     put(&mut obj, tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(words.into()));
     let meta = FileMetaTableBuilder::new()

@@ -12,6 +12,7 @@ pub mod gallery;
 pub mod ild_eval;
 pub mod ild_export;
 pub mod ild_metrics;
+pub mod ild_table;
 pub mod io;
 pub mod plot;
 pub mod report;

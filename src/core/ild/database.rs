@@ -69,14 +69,20 @@ impl IldSlice {
 
     /// The slice's HU (row-major), RescaleSlope/Intercept applied, padding as −1024.
     pub fn load_hu(&self) -> Result<Vec<f32>, IldError> {
-        let mut hu = decode_slice_hu(&self.header)?;
-        for v in &mut hu {
-            if *v <= PADDING_THRESHOLD_HU {
-                *v = f32::from(PADDING_HU);
-            }
-        }
-        Ok(hu)
+        slice_hu(&self.header)
     }
+}
+
+/// The HU of any slice of an HUG series (row-major), RescaleSlope/Intercept applied, padding
+/// (PixelPaddingValue, or at or below −2000 HU) as −1024.
+pub fn slice_hu(header: &SliceHeader) -> Result<Vec<f32>, IldError> {
+    let mut hu = decode_slice_hu(header)?;
+    for v in &mut hu {
+        if *v <= PADDING_THRESHOLD_HU {
+            *v = f32::from(PADDING_HU);
+        }
+    }
+    Ok(hu)
 }
 
 /// A patient: annotated slices, labels outside the six classes, and the optional folders.
@@ -139,6 +145,11 @@ fn patient_order(a: &str, b: &str) -> std::cmp::Ordering {
 impl IldDatabase {
     /// Opens the database at `root` (headers and ROI files only).
     pub fn open(root: &Path) -> Result<IldDatabase, IldError> {
+        IldDatabase::open_with_progress(root, &mut |_, _| {})
+    }
+
+    /// [`IldDatabase::open`], calling `progress(done, total)` after each patient folder.
+    pub fn open_with_progress(root: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<IldDatabase, IldError> {
         if !root.is_dir() {
             return Err(IldError::Invalid { path: root.into(), detail: "no such folder".into() });
         }
@@ -148,7 +159,8 @@ impl IldDatabase {
             (root.to_path_buf(), root.parent().unwrap_or(root).to_path_buf())
         };
         let mut patients = Vec::new();
-        for dir in list_dir(&txt)?.into_iter().filter(|p| p.is_dir()) {
+        let dirs: Vec<PathBuf> = list_dir(&txt)?.into_iter().filter(|p| p.is_dir()).collect();
+        for (done, dir) in dirs.iter().enumerate() {
             let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let optional = |folder: &str| Some(base.join(folder).join(&id)).filter(|p| p.is_dir());
             let mut patient = IldPatient {
@@ -161,13 +173,14 @@ impl IldDatabase {
                 warnings: Vec::new(),
             };
             let mut folders = vec![dir.clone()];
-            folders.extend(list_dir(&dir)?.into_iter().filter(|p| p.is_dir()));
+            folders.extend(list_dir(dir)?.into_iter().filter(|p| p.is_dir()));
             for folder in folders {
                 read_series_folder(&folder, &mut patient)?;
             }
             if !patient.slices.is_empty() || !patient.ignored.is_empty() {
                 patients.push(patient);
             }
+            progress(done + 1, dirs.len());
         }
         if patients.is_empty() {
             return Err(IldError::Invalid {

@@ -11,6 +11,7 @@ pub mod images;
 pub mod patches;
 pub mod polygon;
 pub mod roi;
+pub mod series;
 pub mod slices;
 pub mod summary;
 pub mod synth;

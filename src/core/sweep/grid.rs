@@ -1,44 +1,28 @@
-//! An experiment grid (models × regimes × folds, and regions when each region trains on its
-//! own; reported per region) and its expansion into
-//! one training configuration per run, with the combinations that cannot run set aside and
-//! their reasons.
+//! An experiment grid (tasks × models × regimes × folds, and regions when each lymph-node
+//! region trains on its own; reported per region) and its expansion into one training
+//! configuration per run, with the combinations that cannot run set aside and their reasons.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::ild::is_ild_root;
 use crate::core::models::ModelKind;
-use crate::core::train::{Regime, TrainConfig};
-
-/// Which of the paper's experiments a grid reproduces. Only lymph-node detection (Table II)
-/// exists so far; the interstitial lung disease tasks (Table III) become more variants here.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SweepTask {
-    /// Lymph-node detection, reported like Table II.
-    #[default]
-    LymphNodes,
-}
-
-impl SweepTask {
-    pub fn name(self) -> &'static str {
-        match self {
-            SweepTask::LymphNodes => "ln",
-        }
-    }
-}
+use crate::core::train::{Regime, Task, TrainConfig};
 
 /// The grid: every model is trained under every regime on every fold of the base config's
-/// cross-validation.
+/// cross-validation, for every task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
+    /// The tasks trained (`ln` for Table II, `ild-slice` and `ild-patch` for Table III); empty:
+    /// the base's task.
     #[serde(default)]
-    pub task: SweepTask,
+    pub tasks: Vec<Task>,
     pub models: Vec<ModelKind>,
     pub regimes: Vec<Regime>,
-    /// Region codes the report gives columns for.
+    /// Region codes the lymph-node report gives columns for.
     #[serde(default)]
     pub regions: Vec<String>,
     /// Train every region of `regions` on its own (the paper's Table II: one network per
@@ -48,11 +32,16 @@ pub struct Grid {
     /// Pretrained weights per model name, for the `tl` and `imnet` regimes.
     #[serde(default)]
     pub weights: BTreeMap<String, PathBuf>,
-    /// Sample size for every model; unset, each model's own view size (at most 64 px).
+    /// Sample size for every model; unset, each model's own view size (at most 64 px) for
+    /// `ln` and 64 px patches for the ILD tasks.
     #[serde(default)]
     pub sample_size: Option<usize>,
-    /// Everything else every run shares (its model, regime, fold, name and runs folder are
-    /// replaced per run).
+    /// The ILD database the ILD tasks read when the grid also trains `ln` (on `base.study`);
+    /// unset, the ILD tasks read `base.study`.
+    #[serde(default)]
+    pub ild_study: Option<PathBuf>,
+    /// Everything else every run shares (its task, model, regime, fold, name and runs folder
+    /// are replaced per run).
     pub base: TrainConfig,
 }
 
@@ -61,7 +50,7 @@ pub struct Grid {
 pub struct PlannedRun {
     /// The run's name and directory name under `runs/`.
     pub name: String,
-    /// The configuration (model, regime, input size) whose folds are pooled in the report.
+    /// The configuration (task, model, regime, input size) whose folds are pooled in the report.
     pub configuration: String,
     pub config: TrainConfig,
 }
@@ -73,61 +62,129 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The name of a configuration: model and regime, and the input size when it is not the
-/// model's own.
+/// The name of a configuration: the ILD task when it is one, model and regime, and the input
+/// size when it is not the model's own.
 pub fn configuration_name(config: &TrainConfig) -> String {
     let mut name = format!("{}-{}", config.model.name(), config.regime.name());
+    if config.task.is_ild() {
+        name = format!("{}-{name}", config.task.name());
+    }
     if let Some(size) = config.input_size {
         name.push_str(&format!("-{size}px"));
     }
     name
 }
 
+/// The settings whose paper defaults differ between the tasks: folds, views per item,
+/// validation views.
+fn protocol(task: Task, model: ModelKind) -> (usize, usize, usize) {
+    let d = if task.is_ild() {
+        TrainConfig::ild_defaults(Path::new(""), model, task)
+    } else {
+        TrainConfig::paper_defaults(Path::new(""), model)
+    };
+    (d.folds, d.views_per_candidate, d.val_views)
+}
+
 impl Grid {
-    /// The regions trained on their own (`None`: the pooled study).
-    fn trained_regions(&self) -> Vec<Option<String>> {
-        if self.per_region { self.regions.iter().cloned().map(Some).collect() } else { vec![None] }
+    /// The tasks of the grid, in order.
+    pub fn tasks(&self) -> Vec<Task> {
+        if self.tasks.is_empty() { vec![self.base.task] } else { self.tasks.clone() }
     }
 
-    /// Every run of the grid, in order (model, regime, region, fold), with its run directory
-    /// under `runs_dir`; invalid combinations are skipped once per configuration, with the
-    /// reason. A configuration's runs of every region pool into one row of the report (each
-    /// patient is tested once, by its region's network).
+    /// The base of one task's runs: the grid's base with the task, its classes and its study (the
+    /// ILD tasks read `ild_study` when set, and no view bank); the folds, views per item and
+    /// validation views the base leaves at its own task's paper default take this task's.
+    fn task_base(&self, task: Task) -> TrainConfig {
+        let mut c = self.base.clone();
+        let (from, to) = (protocol(c.task, c.model), protocol(task, c.model));
+        if c.folds == from.0 {
+            c.folds = to.0;
+        }
+        if c.views_per_candidate == from.1 {
+            c.views_per_candidate = to.1;
+        }
+        if c.val_views == from.2 {
+            c.val_views = to.2;
+        }
+        c.task = task;
+        c.classes = task.classes();
+        if task.is_ild() {
+            c.study = self.ild_study.clone().unwrap_or(c.study);
+            c.bank = None;
+        }
+        c
+    }
+
+    /// Why no configuration of an ILD task can run, when none can.
+    fn ild_refusal(&self, base: &TrainConfig) -> Option<String> {
+        let has_ln = self.tasks().contains(&Task::Ln);
+        if base.region.is_some() {
+            Some("the ILD database has no body regions (--region is for the ln task)".into())
+        } else if !has_ln && (self.per_region || !self.regions.is_empty()) {
+            Some("the ILD tasks have no body regions (--regions and --per-region are for the ln task)".into())
+        } else if !is_ild_root(&base.study) {
+            Some(format!(
+                "{} is not an ILD database (no ILD_DB_txtROIs folder); beside ln, give the ILD root as --ild-study",
+                base.study.display()
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The regions trained on their own (`None`: the base's, by default the pooled study;
+    /// always for the ILD tasks).
+    fn trained_regions(&self, task: Task) -> Vec<Option<String>> {
+        if self.per_region && !task.is_ild() { self.regions.iter().cloned().map(Some).collect() } else { vec![None] }
+    }
+
+    /// Every run of the grid, in order (task, model, regime, region, fold), with its run
+    /// directory under `runs_dir`; invalid combinations are skipped once per configuration,
+    /// with the reason. A configuration's runs of every region pool into one row of the report
+    /// (each patient is tested once, by its region's network).
     pub fn expand(&self, runs_dir: &Path) -> (Vec<PlannedRun>, Vec<Skipped>) {
         let mut runs = Vec::new();
         let mut skipped = Vec::new();
-        for &model in &self.models {
-            for &regime in &self.regimes {
-                let mut c = self.base.clone();
-                c.model = model;
-                c.regime = regime;
-                c.sample_size = self.sample_size.unwrap_or(model.view_size().min(64));
-                c.runs_dir = runs_dir.to_path_buf();
-                c.weights = match regime {
-                    Regime::Ri => None,
-                    Regime::Tl | Regime::Imnet => {
-                        self.weights.get(model.name()).cloned().or_else(|| self.base.weights.clone())
+        for task in self.tasks() {
+            let base = self.task_base(task);
+            let refusal = if task.is_ild() { self.ild_refusal(&base) } else { None };
+            for &model in &self.models {
+                for &regime in &self.regimes {
+                    let mut c = base.clone();
+                    c.model = model;
+                    c.regime = regime;
+                    let own_size = if task.is_ild() { 64 } else { model.view_size().min(64) };
+                    c.sample_size = self.sample_size.unwrap_or(own_size);
+                    c.runs_dir = runs_dir.to_path_buf();
+                    c.weights = match regime {
+                        Regime::Ri => None,
+                        Regime::Tl | Regime::Imnet => {
+                            self.weights.get(model.name()).cloned().or_else(|| self.base.weights.clone())
+                        }
+                    };
+                    let configuration = configuration_name(&c);
+                    if let Some(reason) = refusal.clone().map_or_else(|| c.validate().err(), Some) {
+                        skipped.push(Skipped { configuration, reason });
+                        continue;
                     }
-                };
-                let configuration = configuration_name(&c);
-                if let Err(reason) = c.validate() {
-                    skipped.push(Skipped { configuration, reason });
-                    continue;
-                }
-                for region in self.trained_regions() {
-                    for fold in 1..=c.folds {
-                        let mut run = c.clone();
-                        run.fold = fold;
-                        run.name = match &region {
-                            Some(r) => format!("{configuration}-{}-f{fold}", r.to_lowercase()),
-                            None => format!("{configuration}-f{fold}"),
-                        };
-                        run.region = region.clone();
-                        runs.push(PlannedRun {
-                            name: run.name.clone(),
-                            configuration: configuration.clone(),
-                            config: run,
-                        });
+                    for region in self.trained_regions(task) {
+                        for fold in 1..=c.folds {
+                            let mut run = c.clone();
+                            run.fold = fold;
+                            run.name = match &region {
+                                Some(r) => format!("{configuration}-{}-f{fold}", r.to_lowercase()),
+                                None => format!("{configuration}-f{fold}"),
+                            };
+                            if region.is_some() {
+                                run.region = region.clone();
+                            }
+                            runs.push(PlannedRun {
+                                name: run.name.clone(),
+                                configuration: configuration.clone(),
+                                config: run,
+                            });
+                        }
                     }
                 }
             }
@@ -142,13 +199,14 @@ mod tests {
 
     fn grid() -> Grid {
         Grid {
-            task: SweepTask::LymphNodes,
+            tasks: vec![Task::Ln],
             models: vec![ModelKind::Cifarnet, ModelKind::AlexnetL],
             regimes: vec![Regime::Ri, Regime::Tl, Regime::Imnet],
             regions: vec!["MED".into(), "ABD".into()],
             per_region: false,
             weights: BTreeMap::from([("alexnet-l".to_string(), PathBuf::from("alexnet.pth"))]),
             sample_size: None,
+            ild_study: None,
             base: TrainConfig::paper_defaults(Path::new("study"), ModelKind::Cifarnet),
         }
     }
@@ -201,5 +259,88 @@ mod tests {
         assert_eq!(runs[4].config.fold, 2);
         g.per_region = false;
         assert!(g.expand(Path::new("R/runs")).0.iter().all(|r| r.config.region.is_none()), "pooled by default");
+    }
+
+    fn ild_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/ild")
+    }
+
+    #[test]
+    fn ild_tasks_take_their_own_protocol_study_and_names() {
+        let mut g = grid();
+        g.tasks = vec![Task::Ln, Task::IldSlice, Task::IldPatch];
+        g.models = vec![ModelKind::Cifarnet];
+        g.regimes = vec![Regime::Ri];
+        g.per_region = true;
+        g.ild_study = Some(ild_root());
+        g.base.bank = Some(PathBuf::from("bank"));
+        g.base.epochs = 2;
+        let (runs, skipped) = g.expand(Path::new("R/runs"));
+        assert!(skipped.is_empty(), "{skipped:?}");
+        // ln: 2 regions × 3 folds; each ILD task: the database pooled, 5 folds (its default)
+        assert_eq!(runs.len(), 6 + 5 + 5);
+        let slice = &runs[6];
+        assert_eq!(
+            (slice.name.as_str(), slice.configuration.as_str()),
+            ("ild-slice-cifarnet-ri-f1", "ild-slice-cifarnet-ri")
+        );
+        let c = &slice.config;
+        assert_eq!(
+            (c.task, c.classes, c.folds, c.region.as_deref(), c.bank.as_deref()),
+            (Task::IldSlice, 6, 5, None, None)
+        );
+        assert_eq!(
+            (c.views_per_candidate, c.val_views, c.sample_size, c.epochs),
+            (12, 1, 64, 2),
+            "set options carry over"
+        );
+        assert_eq!(c.study, ild_root());
+        let patch = &runs[15].config;
+        assert_eq!(
+            (runs[15].name.as_str(), patch.task, patch.views_per_candidate, patch.fold),
+            ("ild-patch-cifarnet-ri-f5", Task::IldPatch, 1, 5)
+        );
+        assert_eq!((runs[0].config.task, runs[0].config.study.as_path()), (Task::Ln, Path::new("study")));
+        // a grid of ILD tasks alone reads its ILD database as the study; set folds carry over
+        g.tasks = vec![Task::IldPatch];
+        g.ild_study = None;
+        g.base.study = ild_root();
+        g.base.folds = 2;
+        g.per_region = false;
+        g.regions.clear();
+        let (runs, _) = g.expand(Path::new("R/runs"));
+        assert_eq!(
+            runs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["ild-patch-cifarnet-ri-f1", "ild-patch-cifarnet-ri-f2"]
+        );
+    }
+
+    #[test]
+    fn ild_combinations_that_cannot_run_are_skipped_with_the_reason() {
+        let reasons = |g: &Grid| -> Vec<String> {
+            let (runs, skipped) = g.expand(Path::new("R/runs"));
+            assert!(runs.iter().all(|r| !r.config.task.is_ild()), "{runs:?}");
+            skipped.into_iter().map(|s| format!("{}: {}", s.configuration, s.reason)).collect()
+        };
+        let mut g = grid();
+        g.tasks = vec![Task::IldSlice];
+        g.models = vec![ModelKind::Cifarnet];
+        g.regimes = vec![Regime::Ri];
+        g.base.study = ild_root();
+        let regions = reasons(&g);
+        assert_eq!(regions.len(), 1);
+        assert!(regions[0].starts_with("ild-slice-cifarnet-ri: the ILD tasks have no body regions"), "{regions:?}");
+        g.regions.clear();
+        g.base.region = Some("MED".into());
+        assert!(reasons(&g)[0].contains("--region is for the ln task"));
+        g.base.region = None;
+        g.base.study = PathBuf::from("study");
+        assert!(reasons(&g)[0].contains("study is not an ILD database"), "{:?}", reasons(&g));
+        g.base.study = ild_root();
+        g.base.input_size = Some(64);
+        assert!(reasons(&g)[0].contains("cifarnet cannot take 64 px inputs"), "{:?}", reasons(&g));
+        g.base.input_size = None;
+        g.regimes = vec![Regime::Tl];
+        assert_eq!(reasons(&g), ["ild-slice-cifarnet-tl: the tl regime needs pretrained weights (--weights FILE)"]);
     }
 }

@@ -149,6 +149,9 @@ pub fn plan_and_run_local(
     cancel: Arc<AtomicBool>,
 ) -> Result<Vec<usize>, SweepError> {
     grid.base.study = std::path::absolute(&grid.base.study).map_err(|e| file_error(&grid.base.study, e))?;
+    if let Some(ild) = &grid.ild_study {
+        grid.ild_study = Some(std::path::absolute(ild).map_err(|e| file_error(ild, e))?);
+    }
     let dir = std::path::absolute(dir).map_err(|e| file_error(dir, e))?;
     let mut sweep = Sweep::plan(&dir, grid)?;
     let todo: Vec<usize> = super::sweep_status(&sweep, &local_tasks(&sweep))

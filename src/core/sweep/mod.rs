@@ -1,8 +1,10 @@
 //! Experiment sweeps: a grid of trainings (the paper's tables) expanded into runs, recorded in
 //! `R/sweep.toml`, run by local processes or one Slurm job array, followed from the run
-//! directories and the scheduler, and collected into a Table II report.
+//! directories and the scheduler, and collected into reports like the paper's Table II (lymph
+//! nodes) and Table III (interstitial lung disease).
 
 mod grid;
+mod ild_report;
 mod local;
 mod plan;
 mod report;
@@ -14,7 +16,8 @@ mod tool;
 
 use std::path::PathBuf;
 
-pub use grid::{Grid, PlannedRun, Skipped, SweepTask, configuration_name};
+pub use grid::{Grid, PlannedRun, Skipped, configuration_name};
+pub use ild_report::{ild_cells, ild_markdown};
 pub use local::{
     LocalEvent, cancel_local, hostname, local_tasks, plan_and_run_local, read_task_pid, run_local, task_alive,
 };

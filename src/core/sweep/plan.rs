@@ -134,13 +134,14 @@ mod tests {
         base.epochs = epochs;
         base.folds = 2;
         Grid {
-            task: Default::default(),
+            tasks: Vec::new(),
             models: vec![ModelKind::Cifarnet],
             regimes: vec![Regime::Ri],
             regions: vec![],
             per_region: false,
             weights: BTreeMap::new(),
             sample_size: None,
+            ild_study: None,
             base,
         }
     }

@@ -1,10 +1,13 @@
 //! Collecting a sweep: every configuration whose folds all finished is evaluated with its test
 //! folds pooled (`R/evals/CONFIGURATION`), and the results are laid out like the paper's
-//! Table II, one row per configuration with AUC and sensitivity at 3 FP/patient (95 % bootstrap
-//! intervals) per region, in `R/report.md` and `R/report.csv`.
+//! Table II for `ln`, one row per configuration with AUC and sensitivity at 3 FP/patient (95 %
+//! bootstrap intervals) per region, and like Table III for the ILD tasks, in `R/report.md`
+//! (both tables when the grid has both) and `R/report.csv` (Table II, or Table III for a grid of
+//! ILD tasks alone; beside `ln`, Table III goes to `R/report-ild.csv`).
 
 use std::path::{Path, PathBuf};
 
+use super::ild_report::{ild_accuracy, ild_markdown, write_ild_csv};
 use super::plan::Sweep;
 use super::state::{DirState, read_run_dir};
 use super::{SweepError, file_error};
@@ -12,6 +15,7 @@ use crate::core::atomic::{write_atomically, write_bytes_atomically};
 use crate::core::eval::ScoreOptions;
 use crate::core::eval::report::{EvalReport, FrocSummary};
 use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
+use crate::core::train::Task;
 
 /// How the runs are evaluated.
 #[derive(Clone, Debug)]
@@ -41,11 +45,15 @@ pub struct RegionResult {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportRow {
     pub configuration: String,
+    pub task: Task,
     pub model: String,
     pub regime: String,
+    /// Runs pooled (folds, times regions when each trains on its own).
     pub folds: usize,
-    /// Per region (in the grid's order, then `ALL`); `None` until every fold finished.
+    /// `ln`: per region (in the grid's order, then `ALL`); `None` until every fold finished.
     pub results: Option<Vec<RegionResult>>,
+    /// The ILD tasks: the pooled accuracy; `None` until every fold finished.
+    pub accuracy: Option<Estimate>,
     /// Why there are no results yet.
     pub pending: Option<String>,
 }
@@ -97,10 +105,12 @@ pub fn collect(
         let first = &members[0].1.config;
         let mut row = ReportRow {
             configuration: configuration.clone(),
+            task: first.task,
             model: first.model.name().to_string(),
             regime: first.regime.name().to_string(),
             folds: members.len(),
             results: None,
+            accuracy: None,
             pending: None,
         };
         let unfinished = dirs.iter().filter(|d| read_run_dir(d).state != DirState::Finished).count();
@@ -110,13 +120,22 @@ pub fn collect(
             continue;
         }
         progress(&configuration);
+        let out = sweep.dir.join("evals").join(&configuration);
+        if first.task.is_ild() {
+            match ild_accuracy(&dirs, options, &out) {
+                Ok(accuracy) => row.accuracy = Some(accuracy),
+                Err(e) => row.pending = Some(format!("evaluation failed: {e}")),
+            }
+            rows.push(row);
+            continue;
+        }
         let request = EvalRequest {
             kind: EvalKind::Cv,
             runs: dirs,
             options: options.score.clone(),
             bootstrap: options.bootstrap,
             seed: options.seed,
-            out: Some(sweep.dir.join("evals").join(&configuration)),
+            out: Some(out),
         };
         match evaluate(&request, &mut |_, _, _| {}) {
             Ok((_, report)) => row.results = Some(rows_of(&report, &sweep.grid.regions)),
@@ -146,8 +165,23 @@ fn region_columns(rows: &[ReportRow]) -> Vec<String> {
     columns
 }
 
-/// The Markdown table: one row per configuration, AUC and TPR at 3 FP/patient per region.
+/// The Markdown tables: Table II for the `ln` rows, Table III for the ILD rows, each under a
+/// heading when the report has both.
 pub fn report_markdown(rows: &[ReportRow]) -> String {
+    let (ild, ln): (Vec<ReportRow>, Vec<ReportRow>) = rows.iter().cloned().partition(|r| r.task.is_ild());
+    match (ln.is_empty(), ild.is_empty()) {
+        (false, false) => format!(
+            "## Lymph nodes (Table II)\n\n{}\n## Interstitial lung disease (Table III)\n\n{}",
+            table_ii_markdown(&ln),
+            ild_markdown(&ild)
+        ),
+        (true, false) => ild_markdown(&ild),
+        _ => table_ii_markdown(&ln),
+    }
+}
+
+/// Table II: one row per configuration, AUC and TPR at 3 FP/patient per region.
+fn table_ii_markdown(rows: &[ReportRow]) -> String {
     let columns = region_columns(rows);
     let mut head = "| configuration | model | regime | folds |".to_string();
     let mut rule = "|---|---|---|---|".to_string();
@@ -175,13 +209,27 @@ pub fn report_markdown(rows: &[ReportRow]) -> String {
     lines.join("\n") + "\n"
 }
 
-/// Writes `report.md` and `report.csv` (one line per configuration and region) into the sweep.
+/// Writes `report.md` and the CSV tables into the sweep: `report.csv` holds Table II (one line
+/// per configuration and region) or, for a grid of ILD tasks alone, Table III; beside `ln`,
+/// Table III goes to `report-ild.csv`.
 pub fn write_report(dir: &Path, rows: &[ReportRow]) -> Result<(), SweepError> {
     let md = dir.join("report.md");
     let text = format!("# Sweep report\n\n{}", report_markdown(rows));
     write_bytes_atomically(&md, text.as_bytes()).map_err(|e| file_error(&md, e))?;
-    let path = dir.join("report.csv");
-    write_atomically(&path, |w| {
+    let (ild, ln): (Vec<ReportRow>, Vec<ReportRow>) = rows.iter().cloned().partition(|r| r.task.is_ild());
+    if !ild.is_empty() {
+        let path = dir.join(if ln.is_empty() { "report.csv" } else { "report-ild.csv" });
+        write_atomically(&path, |w| write_ild_csv(w, &ild)).map_err(|e| file_error(&path, e))?;
+        if ln.is_empty() {
+            return Ok(());
+        }
+    }
+    write_table_ii_csv(&dir.join("report.csv"), &ln)
+}
+
+/// Table II as CSV: one line per configuration and region.
+fn write_table_ii_csv(path: &Path, rows: &[ReportRow]) -> Result<(), SweepError> {
+    write_atomically(path, |w| {
         let mut csv = csv::Writer::from_writer(w);
         csv.write_record([
             "configuration",
@@ -225,7 +273,7 @@ pub fn write_report(dir: &Path, rows: &[ReportRow]) -> Result<(), SweepError> {
         }
         csv.flush()
     })
-    .map_err(|e| file_error(&path, e))
+    .map_err(|e| file_error(path, e))
 }
 
 #[cfg(test)]
@@ -243,18 +291,22 @@ mod tests {
         let rows = vec![
             ReportRow {
                 configuration: "cifarnet-ri".into(),
+                task: Task::Ln,
                 model: "cifarnet".into(),
                 regime: "ri".into(),
                 folds: 3,
                 results: Some(vec![result("MED", 0.9), result("ALL", 0.8)]),
+                accuracy: None,
                 pending: None,
             },
             ReportRow {
                 configuration: "alexnet-l-ri".into(),
+                task: Task::Ln,
                 model: "alexnet-l".into(),
                 regime: "ri".into(),
                 folds: 3,
                 results: None,
+                accuracy: None,
                 pending: Some("1 of 3 folds not finished".into()),
             },
         ];
@@ -263,5 +315,65 @@ mod tests {
         assert!(lines[0].contains("MED AUC | MED TPR at 3 FP/patient | ALL AUC"), "{md}");
         assert!(lines[2].contains("| 0.900 [0.800, 0.950] | 0.500 |"), "{md}");
         assert!(lines[3].contains("1 of 3 folds not finished"), "{md}");
+    }
+
+    fn ild_row(task: Task, accuracy: Option<Estimate>, pending: Option<&str>) -> ReportRow {
+        ReportRow {
+            configuration: format!("{task}-cifarnet-ri"),
+            task,
+            model: "cifarnet".into(),
+            regime: "ri".into(),
+            folds: 5,
+            results: None,
+            accuracy,
+            pending: pending.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_grid_with_both_kinds_of_task_reports_both_tables() {
+        let ln = ReportRow {
+            configuration: "cifarnet-ri".into(),
+            task: Task::Ln,
+            model: "cifarnet".into(),
+            regime: "ri".into(),
+            folds: 3,
+            results: Some(vec![RegionResult {
+                region: "ALL".into(),
+                auc: None,
+                tpr_at_3fp: Estimate { value: 0.25, interval: None },
+                patients: 6,
+            }]),
+            accuracy: None,
+            pending: None,
+        };
+        // 7 of 8 test slices right; the patch folds still running
+        let slice = ild_row(Task::IldSlice, Some(Estimate { value: 0.875, interval: Some((0.75, 1.0)) }), None);
+        let patch = ild_row(Task::IldPatch, None, Some("1 of 5 folds not finished"));
+        let dir = tempfile::tempdir().unwrap();
+        write_report(dir.path(), &[ln.clone(), slice.clone(), patch.clone()]).unwrap();
+        let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+        let tables: Vec<&str> = md.split("## ").collect();
+        assert!(
+            tables[1].starts_with("Lymph nodes (Table II)")
+                && tables[1].contains("| cifarnet-ri | cifarnet | ri | 3 |")
+        );
+        assert!(tables[2].starts_with("Interstitial lung disease (Table III)"), "{md}");
+        assert!(tables[2].contains("| model | regime | slice-CV5 | patch-CV5 |\n|---|---|---|---|\n"), "{md}");
+        assert!(tables[2].contains("| cifarnet | ri | 0.875 [0.750, 1.000] | (1 of 5 folds not finished) |"), "{md}");
+        let csv = std::fs::read_to_string(dir.path().join("report.csv")).unwrap();
+        assert!(
+            csv.starts_with("configuration,model,regime,folds,region")
+                && csv.contains("cifarnet-ri,cifarnet,ri,3,ALL,6,")
+        );
+        let ild = std::fs::read_to_string(dir.path().join("report-ild.csv")).unwrap();
+        assert_eq!(ild.lines().nth(1), Some("cifarnet,ri,5,0.875,0.75,1,5,,,,ild-patch: 1 of 5 folds not finished"));
+        // ILD tasks alone: Table III is the whole report and report.csv
+        let alone = tempfile::tempdir().unwrap();
+        write_report(alone.path(), &[slice, patch]).unwrap();
+        let md = std::fs::read_to_string(alone.path().join("report.md")).unwrap();
+        assert!(md.starts_with("# Sweep report\n\n| model | regime | slice-CV5 | patch-CV5 |"), "{md}");
+        assert_eq!(std::fs::read_to_string(alone.path().join("report.csv")).unwrap(), ild);
+        assert!(!alone.path().join("report-ild.csv").exists());
     }
 }

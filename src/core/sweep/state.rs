@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::plan::Sweep;
-use crate::core::train::{RunDir, RunState};
+use crate::core::train::{RunDir, RunState, Task};
 
 /// What a run directory alone tells.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,6 +108,7 @@ pub struct RunRow {
     pub index: usize,
     pub name: String,
     pub configuration: String,
+    pub task: Task,
     pub state: SweepRunState,
     pub epochs_completed: usize,
     pub epochs: usize,
@@ -148,6 +149,7 @@ pub fn sweep_status(sweep: &Sweep, tasks: &HashMap<usize, SchedulerInfo>) -> Vec
                 index,
                 name: run.name.clone(),
                 configuration: run.configuration.clone(),
+                task: run.config.task,
                 state: combine(dir, task),
                 epochs_completed,
                 epochs: run.config.epochs,

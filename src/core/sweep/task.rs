@@ -80,13 +80,14 @@ mod tests {
         let mut base = TrainConfig::paper_defaults(Path::new("study"), ModelKind::Cifarnet);
         base.folds = 2;
         let grid = Grid {
-            task: Default::default(),
+            tasks: Vec::new(),
             models: vec![ModelKind::Cifarnet],
             regimes: vec![Regime::Ri],
             regions: vec![],
             per_region: false,
             weights: BTreeMap::new(),
             sample_size: None,
+            ild_study: None,
             base,
         };
         let sweep = Sweep::plan(dir.path(), grid).unwrap();

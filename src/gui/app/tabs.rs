@@ -17,6 +17,10 @@ use crate::gui::{export, menu};
 
 impl CadetApp {
     pub(super) fn viewer_tab(&mut self, ui: &mut egui::Ui) {
+        if self.ild.is_open() {
+            crate::gui::ild::viewer_tab_ui(ui, &mut self.ild, &mut self.notice);
+            return;
+        }
         egui::Panel::left("study").default_size(340.0).min_size(260.0).show(ui, |ui| {
             let actions = study_panel_ui(ui, &self.workspace, &mut self.study_panel);
             if let Some(p) = actions.select_patient {
@@ -206,7 +210,7 @@ impl CadetApp {
     }
 }
 
-fn notice_ui(ui: &mut egui::Ui, notice: &Notice, slot: &mut Option<Notice>) {
+pub(crate) fn notice_ui(ui: &mut egui::Ui, notice: &Notice, slot: &mut Option<Notice>) {
     let color = if notice.is_error { egui::Color32::from_rgb(255, 110, 110) } else { egui::Color32::LIGHT_GREEN };
     ui.horizontal(|ui| {
         ui.colored_label(color, &notice.text);

@@ -121,13 +121,14 @@ impl SweepView {
             }
         };
         let grid = Grid {
-            task: Default::default(),
+            tasks: vec![form.task],
             models: vec![form.model],
             regimes: vec![form.regime],
             regions: Vec::new(),
             per_region: false,
             weights: Default::default(),
             sample_size: Some(form.sample_size),
+            ild_study: None,
             base: form.clone(),
         };
         let (sender, receiver) = sync_channel(1);

@@ -57,7 +57,8 @@ pub enum Anatomy<'a> {
 }
 
 /// The slices' stored values are HU + 1024 (RescaleIntercept −1024); outside the scanner's
-/// circular field of view they are the HUG padding of −2000 HU.
+/// circular field of view they are the HUG padding of −2000 HU, declared as PixelPaddingValue
+/// (as scanners do) so that any DICOM reader shows it as air.
 const INTERCEPT: f64 = -1024.0;
 const PADDING_HU: f32 = -2000.0;
 
@@ -191,6 +192,7 @@ pub fn write_ild_study(
                 slope: 1.0,
                 intercept: INTERCEPT,
                 stored: &stored,
+                padding: Some((f64::from(PADDING_HU) - INTERCEPT) as i16),
             };
             write_ct_slice(&path, &slice)?;
             written += 1;
