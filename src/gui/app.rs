@@ -19,18 +19,20 @@ use super::jobs::{JobId, Jobs};
 use super::state::{Settings, ViewerState, Workspace};
 use super::study_panel::StudyPanel;
 use super::training::{TrainingPanel, training_ui};
-use super::viewer::{MaskTextures, SliceRenderer, SliceTextures, gpu, step_slice};
+use super::viewer::{MaskTextures, SliceRenderer, SliceTextures, gpu};
 use super::vis_panel::{VisPanel, VisResult};
-use super::{dialogs, export, menu, status};
+use super::{dialogs, menu, status};
 use crate::core::open::LoadedVolume;
-use crate::core::sampling::{Plane, SliceGeometry};
+use crate::core::sampling::Plane;
 use crate::core::study::{ImportWarning, Study};
 
 mod dicom;
 mod ild;
 mod ild_runs;
+mod input;
 mod navigation;
 mod patient_load;
+mod results;
 mod tabs;
 
 pub(crate) use tabs::notice_ui;
@@ -245,126 +247,6 @@ impl CadetApp {
                 self.renderer = SliceRenderer::Cpu;
                 self.notice = Some(Notice { text: problem, is_error: false });
             }
-        }
-    }
-
-    fn apply(&mut self, job: Option<JobId>, result: JobResult) {
-        let superseded = job.is_some() && job != self.volume_job;
-        match result {
-            JobResult::Study { path, result: Ok((study, warnings, volume)) } => {
-                self.workspace.study = Some(Arc::new(study));
-                self.dicom.show_warnings = !warnings.is_empty();
-                self.dicom.warnings = warnings;
-                self.workspace.patient = None;
-                let problem = match volume.filter(|_| !superseded) {
-                    Some((file, mask)) => self.show_volume(&file.path.clone(), file, Some(0), mask),
-                    None => None,
-                };
-                self.settings.remember(path);
-                self.notice = problem.map(|text| Notice { text, is_error: true });
-            }
-            JobResult::Volume { path, .. } if superseded => {
-                log::info!("dropped the load of {}: another volume was asked for since", path.display());
-            }
-            JobResult::Volume { path, patient, result: Ok(file), mask } => {
-                let mut messages = file.messages.clone();
-                self.note_series(&path, &file);
-                let problem = self.show_volume(&path, file, patient, mask);
-                let is_error = problem.is_some();
-                messages.extend(problem);
-                let messages = messages.join("\n");
-                match self.pending_jump {
-                    Some((index, target)) if Some(index) == patient => {
-                        self.pending_jump = None;
-                        self.go_to(target);
-                    }
-                    _ => {}
-                }
-                if patient.is_none() {
-                    self.settings.remember(path);
-                }
-                self.notice = (!messages.is_empty()).then_some(Notice { text: messages, is_error });
-            }
-            JobResult::Study { result: Err(e), .. } | JobResult::Volume { result: Err(e), .. } => {
-                self.notice = Some(Notice { text: e, is_error: true });
-            }
-            JobResult::Evaluated(result) => {
-                self.eval.evaluating = false;
-                self.eval.evals = super::eval_panel::scan(&self.training.form.runs_dir);
-                match result {
-                    Ok(dir) => {
-                        self.eval.selected.push(dir.clone());
-                        self.notice =
-                            Some(Notice { text: format!("evaluation written to {}", dir.display()), is_error: false });
-                    }
-                    Err(e) => self.notice = Some(Notice { text: e, is_error: true }),
-                }
-            }
-            JobResult::IldEvaluated(result) => self.ild_evaluated(result),
-            JobResult::IldTargets(run, targets) => self.vis.ild.listed(run, targets),
-            JobResult::Gallery(path, items) => {
-                self.eval.gallery_pending = false;
-                self.eval.gallery = Some((path, items));
-            }
-            JobResult::Vis(slot, result) => {
-                self.vis.pending[slot] = false;
-                self.vis.results[slot] = Some(*result);
-            }
-            JobResult::FovViews(views) => {
-                if self.fov_panel.pending.as_ref() == Some(&views.request) {
-                    self.fov_panel.pending = None;
-                }
-                self.fov_panel.views = Some(views);
-            }
-            JobResult::Exported { path, result } => {
-                self.notice = Some(match result {
-                    Ok(()) => Notice { text: format!("saved {}", path.display()), is_error: false },
-                    Err(e) => Notice { text: e, is_error: true },
-                });
-            }
-        }
-    }
-
-    fn keyboard(&mut self, ctx: &egui::Context) {
-        if ctx.egui_wants_keyboard_input() {
-            return;
-        }
-        if self.ild.is_open() {
-            self.ild.keyboard(ctx);
-            return;
-        }
-        let (next, prev, up, down) = ctx.input(|i| {
-            (
-                i.key_pressed(egui::Key::N),
-                i.key_pressed(egui::Key::P),
-                i.key_pressed(egui::Key::PageUp) || i.key_pressed(egui::Key::ArrowUp),
-                i.key_pressed(egui::Key::PageDown) || i.key_pressed(egui::Key::ArrowDown),
-            )
-        });
-        if next || prev {
-            self.step_candidate(if next { 1 } else { -1 });
-        }
-        if (up || down)
-            && let Some(open) = &self.workspace.volume
-        {
-            let geom = SliceGeometry::new(&open.volume, self.active_view);
-            step_slice(&mut self.viewer, &geom, if up { 1 } else { -1 });
-        }
-    }
-
-    fn handle_screenshot(&mut self, ctx: &egui::Context) {
-        while let Ok(image) = self.screenshots.1.try_recv() {
-            if let Some((path, rect)) = self.pending_screenshot.take() {
-                let result = export::save_screenshot(&image, rect, ctx.pixels_per_point(), &path);
-                self.apply(None, JobResult::Exported { path, result });
-            }
-        }
-    }
-
-    fn dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
-        if let Some(path) = dropped.into_iter().next() {
-            self.open(path);
         }
     }
 }

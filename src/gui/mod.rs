@@ -5,6 +5,7 @@ mod app;
 mod dialogs;
 mod dicom_panel;
 pub mod eval_panel;
+mod eval_plots;
 mod export;
 pub mod fov_panel;
 pub mod ild;
