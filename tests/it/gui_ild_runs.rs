@@ -81,13 +81,18 @@ fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
     });
     h.state_mut().training.form.runs_dir = runs.clone();
 
-    // the run form: the ILD tasks, the ILD root, the patch settings
+    // the run form left the lymph-node task (the ILD study closed the lymph-node one); the
+    // combobox goes to the slice task and back to the patch task with its settings
+    assert_eq!(h.state().training.form.task, Task::IldPatch);
     h.get_by_label("Training").click();
     h.run_steps(2);
-    h.get_by_role_and_label(egui::Role::ComboBox, "task").click();
-    h.run_steps(2);
-    h.get_by_label("ILD patches (6 classes)").click();
-    h.run_steps(2);
+    for (label, task) in [("ILD slices (6 classes)", Task::IldSlice), ("ILD patches (6 classes)", Task::IldPatch)] {
+        h.get_by_role_and_label(egui::Role::ComboBox, "task").click();
+        h.run_steps(2);
+        h.get_by_label(label).click();
+        h.run_steps(2);
+        assert_eq!(h.state().training.form.task, task);
+    }
     let form = h.state().training.form.clone();
     assert_eq!((form.task, form.classes, form.folds, form.study.as_path()), (Task::IldPatch, 6, 5, root.as_path()));
     assert!(h.query_by_label("patches per contour").is_some());

@@ -49,9 +49,16 @@ impl IldStudyChoice {
 }
 
 impl TrainingPanel {
-    /// See [`IldStudyChoice::offer_viewer_root`].
+    /// See [`IldStudyChoice::offer_viewer_root`]. A form still on the lymph-node task switches to
+    /// the ILD patch task: opening an ILD study closes the lymph-node one, so there is nothing
+    /// left for that task to train on.
     pub fn offer_viewer_ild_root(&mut self, root: &Path) {
         self.ild.offer_viewer_root(root);
+        if self.form.task == Task::Ln
+            && let Some(root) = self.ild.root.clone()
+        {
+            self.form = defaults_for(&self.form, Task::IldPatch, &root);
+        }
     }
 }
 
