@@ -9,6 +9,7 @@ use clap::Args;
 use super::choice::choice;
 use super::progress::bar;
 use crate::core::eval::ild_eval::{IldEvalReport, evaluate_ild};
+use crate::core::eval::ild_table::{TableIiiCell, write_table_iii_csv};
 use crate::core::eval::report::EvalReport;
 use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
 use crate::core::eval::{FrocSeries, ScoreOptions, bootstrap_froc, ci_band, froc, froc_png, read_lesions, read_scores};
@@ -212,7 +213,8 @@ pub fn run_froc(args: &FrocArgs) -> anyhow::Result<()> {
 pub struct ReportArgs {
     /// Evaluation folders (written by `cadet eval`).
     pub evals: Vec<PathBuf>,
-    /// Also write the table as CSV.
+    /// Also write the table as CSV (Table III for ILD evaluations; given both kinds, Table III
+    /// goes beside it as NAME-ild.csv).
     #[arg(long)]
     pub csv: Option<PathBuf>,
 }
@@ -249,6 +251,14 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
         if let [one] = reports.as_slice() {
             println!();
             super::ild_report::print_ild_eval(one);
+        }
+        if let Some(path) = &args.csv {
+            // beside lymph-node evaluations (whose table takes PATH), Table III goes to PATH-ild.csv
+            let path = if lymph.is_empty() { path.clone() } else { ild_csv_path(path) };
+            let cells: Vec<TableIiiCell> = reports.iter().map(TableIiiCell::of_report).collect();
+            crate::core::atomic::write_atomically(&path, |w| write_table_iii_csv(w, &cells))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("Table III written to {}", path.display());
         }
         if lymph.is_empty() {
             return Ok(());
@@ -304,6 +314,13 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<()> {
         write_report_csv(path, &rows).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// `DIR/NAME.csv` → `DIR/NAME-ild.csv`: where `cadet report --csv` puts Table III when the
+/// lymph-node table takes the path itself.
+fn ild_csv_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map_or_else(|| "report".into(), |s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{stem}-ild.csv"))
 }
 
 fn write_report_csv(path: &Path, rows: &[ReportRow]) -> std::io::Result<()> {

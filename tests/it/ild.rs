@@ -278,7 +278,8 @@ fn a_tiny_ild_run_trains_evaluates_and_reports() {
     let report: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(slice_eval.join("ild_report.json")).unwrap()).unwrap();
     assert_eq!(report["pooled"]["samples"], 2, "the test patient's two slices, each scored once");
-    let out = cadet(&["report", e, s]);
+    let csv_path = tmp.path().join("table3.csv");
+    let out = cadet(&["report", e, s, "--csv", csv_path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
     assert!(table.contains("| model | regime | slice-CV5 | patch-CV5 |"), "{table}");
@@ -288,4 +289,13 @@ fn a_tiny_ild_run_trains_evaluates_and_reports() {
     let patch_report: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(eval_dir.join("ild_report.json")).unwrap()).unwrap();
     assert!(cells[3].starts_with(&accuracy(&report)) && cells[4].starts_with(&accuracy(&patch_report)), "{row}");
+    // --csv holds the same row: the 5-fold protocol of both runs, the accuracies evaluated
+    let csv = fs::read_to_string(&csv_path).unwrap();
+    let line: Vec<&str> = csv.lines().nth(1).expect("one row").split(',').collect();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert_eq!((line[0], line[1], line[2], line[6]), ("cifarnet", "ri", "5", "5"), "{csv}");
+    let close = |cell: &str, v: &serde_json::Value| {
+        (cell.parse::<f64>().unwrap() - v["pooled"]["accuracy"].as_f64().unwrap()).abs() < 1e-9
+    };
+    assert!(close(line[3], &report) && close(line[7], &patch_report), "{csv}");
 }
