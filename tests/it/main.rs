@@ -1,6 +1,9 @@
 //! Integration tests: one binary (linking the library once), one module per capability.
 
 mod bank;
+// early in name order on purpose: libtest starts tests by name, and its burn-wgpu test spends
+// minutes compiling kernels on lavapipe, so it runs beside the rest instead of after them
+mod bench_train;
 mod cache;
 mod cli;
 mod common;
@@ -31,5 +34,4 @@ mod sweep;
 mod synth;
 mod tcia_collection;
 mod train;
-mod train_bench;
 mod vis;
