@@ -7,7 +7,7 @@ use eframe::egui;
 use super::{CadetApp, JobResult};
 use crate::core::sampling::SliceGeometry;
 use crate::gui::export;
-use crate::gui::viewer::step_slice;
+use crate::gui::viewer::{NavKeys, step_slice};
 
 impl CadetApp {
     pub(super) fn keyboard(&mut self, ctx: &egui::Context) {
@@ -18,22 +18,15 @@ impl CadetApp {
             self.ild.keyboard(ctx);
             return;
         }
-        let (next, prev, up, down) = ctx.input(|i| {
-            (
-                i.key_pressed(egui::Key::N),
-                i.key_pressed(egui::Key::P),
-                i.key_pressed(egui::Key::PageUp) || i.key_pressed(egui::Key::ArrowUp),
-                i.key_pressed(egui::Key::PageDown) || i.key_pressed(egui::Key::ArrowDown),
-            )
-        });
-        if next || prev {
-            self.step_candidate(if next { 1 } else { -1 });
+        let keys = NavKeys::read(ctx);
+        if keys.item != 0 {
+            self.step_candidate(keys.item);
         }
-        if (up || down)
+        if keys.slice != 0
             && let Some(open) = &self.workspace.volume
         {
             let geom = SliceGeometry::new(&open.volume, self.active_view);
-            step_slice(&mut self.viewer, &geom, if up { 1 } else { -1 });
+            step_slice(&mut self.viewer, &geom, keys.slice);
         }
     }
 

@@ -296,19 +296,12 @@ impl IldViewer {
 
     /// Keys: Up/PageUp and Down/PageDown step slices, N and P the annotated slices.
     pub fn keyboard(&mut self, ctx: &egui::Context) {
-        let (next, prev, up, down) = ctx.input(|i| {
-            (
-                i.key_pressed(egui::Key::N),
-                i.key_pressed(egui::Key::P),
-                i.key_pressed(egui::Key::PageUp) || i.key_pressed(egui::Key::ArrowUp),
-                i.key_pressed(egui::Key::PageDown) || i.key_pressed(egui::Key::ArrowDown),
-            )
-        });
-        if next || prev {
-            self.step_annotated(next);
+        let keys = crate::gui::viewer::NavKeys::read(ctx);
+        if keys.item != 0 {
+            self.step_annotated(keys.item > 0);
         }
-        if up || down {
-            self.step(if up { 1 } else { -1 });
+        if keys.slice != 0 {
+            self.step(keys.slice);
         }
     }
 

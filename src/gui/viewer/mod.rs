@@ -292,6 +292,28 @@ fn handle_input(
     }
 }
 
+/// The viewer's navigation keys this frame: N and P step the items of a list (candidates, or
+/// annotated ILD slices), Up/PageUp and Down/PageDown step slices; each as +1, −1 or 0.
+pub struct NavKeys {
+    pub item: i64,
+    pub slice: i64,
+}
+
+impl NavKeys {
+    pub fn read(ctx: &egui::Context) -> Self {
+        ctx.input(|i| {
+            let step = |plus: bool, minus: bool| i64::from(plus) - i64::from(minus);
+            NavKeys {
+                item: step(i.key_pressed(egui::Key::N), i.key_pressed(egui::Key::P)),
+                slice: step(
+                    i.key_pressed(egui::Key::PageUp) || i.key_pressed(egui::Key::ArrowUp),
+                    i.key_pressed(egui::Key::PageDown) || i.key_pressed(egui::Key::ArrowDown),
+                ),
+            }
+        })
+    }
+}
+
 /// Moves the cursor `steps` slices along a view's slice axis.
 pub fn step_slice(state: &mut ViewerState, geom: &SliceGeometry, steps: i64) {
     let a = geom.slice_axis;
