@@ -1,11 +1,13 @@
 //! cadet against its Python references, on the same machine in the same run.
 //!
-//!     cargo bench --bench compare -- [nifti] [sampling] [training] [slices]
+//!     cargo bench --bench compare -- [nifti] [sampling] [bspline-process] [training] [slices]
 //!
 //! * nifti: loading a 512×512×600 int16 .nii.gz (made by `benches/reference/make_big_nifti.py`)
 //!   against nibabel (`nibabel_load_bench.py`);
 //! * sampling: 1000 random 2.5D views of 64×64×3 from that volume, trilinear and cubic B-spline,
 //!   against `scipy.ndimage.map_coordinates` (`sample_views_scipy.py`, same views);
+//! * bspline-process: `cadet sample` as a whole process, 10,000 cubic B-spline views of 3×64×64
+//!   from a 512×512×61 real CT, against SciPy with the volume in memory (issue 15's target);
 //! * training: SGD steps of cifarnet (batch 50), alexnet-l (128) and googlenet-l (64), timed by
 //!   `cadet bench train`'s core (`core::train::bench`) on `$CADET_BENCH_DEVICE` (default auto:
 //!   burn-wgpu on a GPU, else burn's CPU backend) against PyTorch (`train_step_torch.py`, same
@@ -15,6 +17,9 @@
 //!
 //! Python comes from `$CADET_PYTHON` (default `python3`) and needs nibabel, scipy and torch.
 //! Results are printed and written to `target/bench/compare.json`.
+
+#[path = "compare/bspline_process.rs"]
+mod bspline_process;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -309,6 +314,9 @@ fn main() {
     }
     if wanted("sampling") {
         sampling(&mut results);
+    }
+    if wanted("bspline-process") {
+        bspline_process::bspline_process(&mut results);
     }
     if wanted("training") {
         training(&mut results);

@@ -37,10 +37,12 @@ where R is given row-major (so e1 = (r11, r21, r31)).
 
 Usage:
     python sample_views_scipy.py VOLUME.nii.gz VIEWS.csv --size N --order {1,3}
-           [--out VIEWS.npy] [--bench] [--repeat K]
+           [--out VIEWS.npy] [--bench] [--repeat K] [--chunk V]
 
 The output array is float32 with shape [views, 3, N, N] (rows of the CSV in
 order, then channel, row r, column q).  scipy.ndimage runs on one thread.
+--chunk V samples V views per map_coordinates call (the coordinates of 10,000
+views of 64x64x3 would take 3 GB at once); the timing is the sum over chunks.
 """
 
 import argparse
@@ -185,13 +187,18 @@ def sample(prepared, coords, order, shape):
     return values
 
 
-def sample_views(vol, affine, views, n, order, prepared=None):
-    """All views as float64 [V, 3, N, N]; pass `prepared` to reuse coefficients."""
+def sample_views(vol, affine, views, n, order, prepared=None, chunk=0):
+    """All views as float64 [V, 3, N, N]; pass `prepared` to reuse coefficients and `chunk`
+    to sample that many views per map_coordinates call."""
     if prepared is None:
         prepared = prepare(vol, order)
-    coords = views_to_voxel_coords(views, n, affine)
-    values = sample(prepared, coords, order, vol.shape)
-    return values.reshape(len(views), 3, n, n)
+    step = chunk if chunk > 0 else max(len(views), 1)
+    out = np.empty((len(views), 3, n, n), dtype=np.float64)
+    for start in range(0, len(views), step):
+        part = views[start:start + step]
+        coords = views_to_voxel_coords(part, n, affine)
+        out[start:start + len(part)] = sample(prepared, coords, order, vol.shape).reshape(len(part), 3, n, n)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -207,6 +214,7 @@ def main():
     ap.add_argument("--out", help="save float32 [views, 3, N, N] to this .npy")
     ap.add_argument("--bench", action="store_true", help="print a JSON timing line")
     ap.add_argument("--repeat", type=int, default=3, help="timed repetitions for --bench")
+    ap.add_argument("--chunk", type=int, default=0, help="views per map_coordinates call (0: all)")
     args = ap.parse_args()
 
     vol, affine = load_volume(args.volume)
@@ -220,7 +228,7 @@ def main():
     result = None
     for _ in range(max(args.repeat if args.bench else 1, 1)):
         t0 = time.perf_counter()
-        result = sample_views(vol, affine, views, args.size, args.order, prepared)
+        result = sample_views(vol, affine, views, args.size, args.order, prepared, args.chunk)
         sample_times.append(time.perf_counter() - t0)
 
     if args.out:
