@@ -1,7 +1,9 @@
 //! Sampling a volume: 2.5D views around candidate points (trilinear or cubic B-spline), the
 //! seeded random view protocol, resizing, and axis-aligned slices for display.
 
+mod bspline;
 mod interp;
+mod prefilter;
 mod protocol;
 mod resize;
 mod shared;
@@ -12,7 +14,9 @@ use std::sync::Arc;
 
 use glam::DMat4;
 
-pub use interp::{BSpline, BSplineCoefficients, Interpolation, Interpolator, OUTSIDE_HU, Trilinear, prefilter};
+pub use bspline::{BSpline, BSplineCoefficients};
+pub use interp::{Interpolation, Interpolator, OUTSIDE_HU, Trilinear};
+pub use prefilter::prefilter;
 pub use protocol::{FovChoice, RotationMode, ShiftMode, ViewProtocol};
 pub use resize::resize_bilinear;
 pub use shared::{ByteOwner, SharedArray, VoxelArray};

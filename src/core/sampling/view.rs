@@ -18,7 +18,7 @@
 use glam::{DMat3, DMat4, DVec3};
 use serde::{Deserialize, Serialize};
 
-use super::interp::{Interpolator, OUTSIDE_HU};
+use super::interp::Interpolator;
 
 /// The parameters of one view (everything but its pixel size and interpolation).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -97,22 +97,7 @@ pub fn sample_view<I: Interpolator>(
 
 /// Samples a regular grid of voxel positions `origin + q·du + r·dv` (row-major output).
 pub fn sample_plane<I: Interpolator>(interp: &I, origin: DVec3, du: DVec3, dv: DVec3, size: usize, out: &mut [f32]) {
-    let [nx, ny, nz] = interp.dims();
-    let hi = [nx as f64 - 1.0, ny as f64 - 1.0, nz as f64 - 1.0];
-    const EPS: f64 = 1e-6;
-    for r in 0..size {
-        let row_origin = origin + dv * r as f64;
-        let row = &mut out[r * size..(r + 1) * size];
-        for (q, px) in row.iter_mut().enumerate() {
-            let p = row_origin + du * q as f64;
-            let (x, y, z) = (p.x, p.y, p.z);
-            let inside =
-                x >= -EPS && y >= -EPS && z >= -EPS && x <= hi[0] + EPS && y <= hi[1] + EPS && z <= hi[2] + EPS;
-            *px = if inside {
-                interp.at(x.clamp(0.0, hi[0]), y.clamp(0.0, hi[1]), z.clamp(0.0, hi[2]))
-            } else {
-                OUTSIDE_HU
-            };
-        }
+    for (r, row) in out.chunks_exact_mut(size).take(size).enumerate() {
+        interp.row(origin + dv * r as f64, du, row);
     }
 }
