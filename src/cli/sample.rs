@@ -88,24 +88,31 @@ fn parse_floats(s: &str, n: usize, what: &str) -> anyhow::Result<Vec<f64>> {
     Ok(v)
 }
 
-/// Writes a float32 array as `.npy` (NumPy reads it as is), atomically.
+/// Writes a float32 array as `.npy` (NumPy reads it as is), atomically. npyz writes the header;
+/// on a little-endian machine the values are the bytes of `data` as they are (`<f4`).
 pub(super) fn write_npy(path: &Path, shape: &[u64], data: &[f32]) -> anyhow::Result<()> {
     write_atomically(path, |w| {
-        let mut writer = npyz::WriteOptions::new().default_dtype().shape(shape).writer(w).begin_nd()?;
-        writer.extend(data.iter().copied())?;
-        writer.finish()
+        let header = npyz::WriteOptions::<f32>::new().default_dtype().shape(shape).writer(w);
+        if cfg!(target_endian = "little") {
+            header.write_header_only()?.write_all(bytemuck::cast_slice(data))
+        } else {
+            let mut writer = header.begin_nd()?;
+            writer.extend(data.iter().copied())?;
+            writer.finish()
+        }
     })
     .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Samples (and resizes) one view, then applies the window.
-fn render(sampler: &ViewSampler, spec: &ViewSpec, args: &SampleArgs) -> Vec<f32> {
-    let at = args.sample_size.unwrap_or(args.size);
-    let mut v = resize_bilinear(&sampler.sample(spec, at), 3, at, args.size);
-    if let WindowSpec::Window(w) = args.window {
-        v.iter_mut().for_each(|x| *x = w.apply(*x));
+/// Samples (and resizes) one view into `out` (3·size² values), then applies the window.
+fn render_into(sampler: &ViewSampler, spec: &ViewSpec, args: &SampleArgs, out: &mut [f32]) {
+    match args.sample_size.filter(|&at| at != args.size) {
+        Some(at) => out.copy_from_slice(&resize_bilinear(&sampler.sample(spec, at), 3, at, args.size)),
+        None => sampler.sample_into(spec, args.size, out),
     }
-    v
+    if let WindowSpec::Window(w) = args.window {
+        out.iter_mut().for_each(|x| *x = w.apply(*x));
+    }
 }
 
 pub fn run(args: &SampleArgs) -> anyhow::Result<()> {
@@ -150,7 +157,8 @@ fn single(sampler: &ViewSampler, center: &str, args: &SampleArgs) -> anyhow::Res
         fov_mm: args.fov,
         rotation,
     };
-    let view = render(sampler, &spec, args);
+    let mut view = vec![0f32; 3 * args.size * args.size];
+    render_into(sampler, &spec, args, &mut view);
     let n = args.size as u64;
     write_npy(&args.out, &[3, n, n], &view)?;
     if let Some(png) = &args.png {
@@ -231,7 +239,7 @@ fn many(sampler: &ViewSampler, csv_path: &Path, args: &SampleArgs) -> anyhow::Re
     let pb = bar(specs.len() as u64, "views");
     let mut data = vec![0f32; specs.len() * 3 * n * n];
     data.par_chunks_mut(3 * n * n).zip(specs.par_iter()).for_each(|(out, (_, _, spec))| {
-        out.copy_from_slice(&render(sampler, spec, args));
+        render_into(sampler, spec, args, out);
         pb.inc(1);
     });
     pb.finish_and_clear();
