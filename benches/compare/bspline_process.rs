@@ -82,10 +82,7 @@ fn cadet_process(volume: &Path, candidates: &Path, out: &Path) -> Option<f64> {
 /// SciPy on the views cadet logged: (sampling s, prefilter s).
 fn scipy(volume: &Path, views_csv: &Path) -> Option<(f64, f64)> {
     let args = ["--size", "64", "--order", "3", "--bench", "--repeat", "1", "--chunk", "1000"];
-    let v = reference(
-        "sample_views_scipy.py",
-        &[&[volume.to_str()?, views_csv.to_str()?][..], &args[..]].concat(),
-    )?;
+    let v = reference("sample_views_scipy.py", &[&[volume.to_str()?, views_csv.to_str()?][..], &args[..]].concat())?;
     Some((v["sampling_seconds_min"].as_f64()?, v["prefilter_seconds"].as_f64()?))
 }
 
@@ -97,7 +94,19 @@ fn largest_difference(volume: &Path, out: &Path, n: usize) -> Option<f64> {
     std::fs::write(&csv, lines.join("\n") + "\n").ok()?;
     reference(
         "sample_views_scipy.py",
-        &[volume.to_str()?, csv.to_str()?, "--size", "64", "--order", "3", "--bench", "--repeat", "1", "--out", npy.to_str()?],
+        &[
+            volume.to_str()?,
+            csv.to_str()?,
+            "--size",
+            "64",
+            "--order",
+            "3",
+            "--bench",
+            "--repeat",
+            "1",
+            "--out",
+            npy.to_str()?,
+        ],
     )?;
     let read = |p: &Path| -> Option<Vec<f32>> {
         let file = npyz::NpyFile::new(std::io::BufReader::new(std::fs::File::open(p).ok()?)).ok()?;
