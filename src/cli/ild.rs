@@ -60,6 +60,9 @@ pub struct SynthArgs {
     /// Draw on the phantom chest even when a real CT is at hand.
     #[arg(long)]
     pub phantom: bool,
+    /// Also write each slice's lung mask, as the HUG database's ILD_DB_lungMasks.
+    #[arg(long)]
+    pub lung_masks: bool,
 }
 
 #[derive(Debug, Args)]
@@ -125,13 +128,24 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<()> {
     println!("(per class: slices/contours; {} patients)", s.patients.len());
     let masks = db.patients.iter().filter(|p| p.lung_mask_dir.is_some()).count();
     if masks > 0 {
-        println!("{masks} patients have lung masks (ILD_DB_lungMasks)");
+        let slices = db.patients.iter().flat_map(|p| &p.slices);
+        let with = slices.clone().filter(|s| s.lung_mask.is_some()).count();
+        println!(
+            "{masks} patients have lung masks (ILD_DB_lungMasks): {with} of {} annotated slices have one",
+            slices.count()
+        );
     }
     Ok(())
 }
 
 fn synth(args: &SynthArgs) -> anyhow::Result<()> {
-    let config = IldSynthConfig { patients: args.patients, slices: args.slices, seed: args.seed, ..Default::default() };
+    let config = IldSynthConfig {
+        patients: args.patients,
+        slices: args.slices,
+        seed: args.seed,
+        lung_masks: args.lung_masks,
+        ..Default::default()
+    };
     let ct = if args.phantom { None } else { args.lung_ct.clone().or_else(default_lung_ct) };
     let loaded = match &ct {
         Some(path) => Some(read_nifti(path).with_context(|| format!("cannot read the lung CT {}", path.display()))?),
@@ -155,7 +169,7 @@ fn patches(args: &PatchesArgs) -> anyhow::Result<()> {
     let db = open(&args.root)?;
     let refs = select_patches(&db, args.size, args.per_roi, args.seed);
     let all: Vec<usize> = (0..db.patients.len()).collect();
-    let images = SliceImages::load(&db, &all)?;
+    let images = SliceImages::load(&db, &all, false)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let npy = args.out.join("patches.npy");
     let s = args.size as u64;

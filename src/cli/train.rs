@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::choice::choice;
 use crate::core::dataset::Prior;
+use crate::core::ild::lung::LungFocus;
 use crate::core::models::ModelKind;
 use crate::core::sampling::Interpolation;
 use crate::core::train::{
@@ -64,6 +65,11 @@ pub struct RunArgs {
     /// ILD patch task: at most this many patches per contour (default 100).
     #[arg(long)]
     pub per_roi: Option<usize>,
+    /// ILD slice task: how the input shows the lung, the paper's two setups: average (overlaid
+    /// with the training patients' average lung mask) or smooth (Gaussian-smoothed outside the
+    /// slice's lung: its HUG mask, or estimated); none by default.
+    #[arg(long, value_parser = choice::<LungFocus>())]
+    pub lung: Option<LungFocus>,
     #[arg(long)]
     pub seed: Option<u64>,
     #[arg(long, value_parser = choice::<DeviceChoice>())]
@@ -147,6 +153,7 @@ impl RunArgs {
             sample_size = self.size,
             interpolation = self.interp,
             patches_per_roi = self.per_roi,
+            lung = self.lung,
             seed = self.seed,
             device = self.device,
             name = self.name.clone(),

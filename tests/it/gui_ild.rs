@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 
+use cadet::core::ild::lung::estimate_lung_mask;
 use cadet::core::ild::patches::select_patches;
 use cadet::core::ild::polygon::rasterize;
 use cadet::core::ild::{IldClass, IldDatabase};
@@ -107,6 +108,30 @@ fn a_slice_is_selected_a_class_toggled_off_and_hu_and_patches_read_back() {
     let outside_same =
         (0..rows * cols).filter(|&i| !mask[i]).all(|i| after[4 * i..4 * i + 4] == before[4 * i..4 * i + 4]);
     assert!(outside_same, "nothing else changes");
+    // the lung mask toggle outlines the estimated lung (the bundled study has no HUG masks)
+    let after = after.to_vec();
+    h.get_by_label("lung mask (estimated)").click();
+    h.run_steps(2);
+    let lung = estimate_lung_mask(&hu, rows, cols);
+    let edge = |i: usize| {
+        let (r, c) = (i / cols, i % cols);
+        lung[i]
+            && (r == 0
+                || c == 0
+                || r + 1 == rows
+                || c + 1 == cols
+                || ![i - cols, i + cols, i - 1, i + 1].iter().all(|&j| lung[j]))
+    };
+    let outlined = h.state().ild.shown_rgba().unwrap().0.to_vec();
+    let edges = (0..rows * cols).filter(|&i| edge(i)).count();
+    assert!(edges > 100, "{edges} boundary pixels");
+    for i in 0..rows * cols {
+        let expected =
+            if edge(i) { [255, 255, 255, 255] } else { [after[4 * i], after[4 * i + 1], after[4 * i + 2], 255] };
+        assert_eq!(outlined[4 * i..4 * i + 4], expected, "pixel {i}");
+    }
+    h.get_by_label("lung mask (estimated)").click();
+    h.run_steps(2);
     // the readout over the top-left pixel, outside the field of view (written as −2000 HU)
     let rect = axial_image_rect(&h.ctx).unwrap();
     h.event(egui::Event::PointerMoved(rect.min + egui::vec2(0.2, 0.2) * rect.width() / cols as f32));

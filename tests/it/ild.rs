@@ -14,7 +14,7 @@ use cadet::core::ild::{IldClass, IldDatabase, summarize};
 use crate::common::{cadet, stderr, stdout};
 
 fn small(seed: u64) -> IldSynthConfig {
-    IldSynthConfig { patients: 5, slices: 2, size: 128, spacing_mm: 2.5, seed }
+    IldSynthConfig { patients: 5, slices: 2, size: 128, spacing_mm: 2.5, seed, lung_masks: false }
 }
 
 /// Writes a small phantom study into a fresh temporary folder.
@@ -76,8 +76,8 @@ fn synthetic_study_is_read_back_through_the_hug_layout_and_is_deterministic() {
 
 /// A hand-made series: slices with InstanceNumber 4, 6 and 9 (rescale slope 2, intercept −1000;
 /// no PixelPaddingValue), a ROI file with a contour on slice 9, one on a slice that has no file,
-/// and an ignored label; slice 6 has none.
-fn hand_made(root: &Path) {
+/// and an ignored label; slice 6 has none. Slice 9 has a lung mask in `ILD_DB_lungMasks`.
+pub fn hand_made(root: &Path) {
     let dir = root.join("ILD_DB_txtROIs").join("12");
     fs::create_dir_all(&dir).unwrap();
     fs::create_dir_all(root.join("ILD_DB_lungMasks").join("12")).unwrap();
@@ -109,6 +109,28 @@ fn hand_made(root: &Path) {
         label: healthy\nslice_number: 4\nnb_points_on_contour: 3\n5 5\n7 5\n7 7\n";
     fs::write(dir.join("CT-a.txt"), roi).unwrap();
     fs::write(dir.join("notes.md"), "not DICOM").unwrap();
+    // slice 9's lung mask (rows 2..6, columns 3..9 are lung); slice 4 has none
+    let masks = root.join("ILD_DB_lungMasks").join("12").join("lung_mask");
+    fs::create_dir_all(&masks).unwrap();
+    let stored: Vec<i16> =
+        (0..256).map(|i| if (2..6).contains(&(i / 16)) && (3..9).contains(&(i % 16)) { 255 } else { 0 }).collect();
+    let mask = CtSlice {
+        patient_id: "12",
+        study_uid: "1.2.3",
+        series_uid: "1.2.3.5",
+        sop_instance_uid: "1.2.3.5.9",
+        instance_number: 9,
+        rows: 16,
+        columns: 16,
+        pixel_spacing_mm: [0.5, 0.5],
+        slice_thickness_mm: 1.0,
+        position_lps: [0.0, 0.0, -90.0],
+        slope: 1.0,
+        intercept: 0.0,
+        stored: &stored,
+        padding: None,
+    };
+    write_ct_slice(&masks.join("lung_mask_a_09.dcm"), &mask).unwrap();
 }
 
 #[test]
@@ -135,12 +157,13 @@ fn slice_numbers_match_instance_numbers_and_hu_come_from_the_rescale() {
         series.iter().map(|s| (s.header.instance_number, s.annotated)).collect();
     assert_eq!(numbers, [(Some(4), Some(0)), (Some(6), None), (Some(9), Some(1))]);
     assert_eq!(slice_gap_mm(&series), Some(20.0), "the smaller of the 20 and 30 mm gaps");
-    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
     assert!(
         p.warnings[0].contains("slice_number 5") && p.warnings[0].contains("CT-a.txt, line 17"),
         "{:?}",
         p.warnings
     );
+    assert!(p.warnings[1].contains("no lung mask for slice(s) 4 "), "{:?}", p.warnings);
     let out = cadet(&["ild", "summary", tmp.path().to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -256,10 +279,12 @@ fn a_tiny_ild_run_trains_evaluates_and_reports() {
     let out = cadet(&["deconv", "--run", run.to_str().unwrap(), "--ild-slice", "99:1", "--out", png.to_str().unwrap()]);
     assert!(!out.status.success() && stderr(&out).contains("no such patch"), "{}", stderr(&out));
 
-    let mut slice = vec!["train", "--task", "ild-slice", "--name", "slice", "--batch", "8"];
+    let mut slice = vec!["train", "--task", "ild-slice", "--lung", "average", "--name", "slice", "--batch", "8"];
     slice.extend(common);
     let out = cadet(&slice);
     assert!(out.status.success(), "{}", stderr(&out));
+    let config = fs::read_to_string(runs.join("slice").join("config.toml")).unwrap();
+    assert!(config.contains("lung = \"average\""), "{config}");
     let slice_eval = tmp.path().join("eval-slice");
     let s = slice_eval.to_str().unwrap();
     let out = cadet(&[

@@ -21,6 +21,7 @@ mod gui_ild_runs;
 #[cfg(feature = "gui")]
 mod gui_training;
 mod ild;
+mod ild_lung;
 mod models;
 mod nifti_bad_input;
 mod nifti_real;

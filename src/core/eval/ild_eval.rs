@@ -18,7 +18,7 @@ use super::session::EvalKind;
 use crate::core::atomic::{create_fresh_dir, write_atomically, write_bytes_atomically};
 use crate::core::dataset::Purpose;
 use crate::core::ild::IldClass;
-use crate::core::ild::dataset::IldItem;
+use crate::core::ild::dataset::{IldItem, IldSet};
 use crate::core::train::{RunDir, Task, TrainConfig, open_ild, select_device};
 
 /// One fold's figures.
@@ -49,16 +49,18 @@ pub fn score_ild_run(run_dir: &Path, options: &ScoreOptions) -> Result<(TrainCon
     let config = run.read_config().map_err(|e| e.to_string())?;
     let split = run.read_split().map_err(|e| e.to_string())?;
     let mut set = open_ild(&config)?;
-    let test: Vec<usize> =
-        split
-            .test
-            .iter()
+    let indices = |set: &IldSet, ids: &[String], which: &str| -> Result<Vec<usize>, String> {
+        ids.iter()
             .map(|id| {
                 set.db.patients.iter().position(|p| &p.id == id).ok_or_else(|| {
-                    format!("{}: test patient {id} is not in {}", run_dir.display(), config.study.display())
+                    format!("{}: {which} patient {id} is not in {}", run_dir.display(), config.study.display())
                 })
             })
-            .collect::<Result<_, _>>()?;
+            .collect()
+    };
+    let test = indices(&set, &split.test, "test")?;
+    let train = indices(&set, &split.train, "training")?;
+    set.set_training_patients(&train);
     set.load_images(&test).map_err(|e| e.to_string())?;
     // a slice is shown once (view 0, unchanged), whatever number of classes it has
     let mut seen = std::collections::HashSet::new();

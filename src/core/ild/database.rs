@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::lung::mask::{index_mask_files, mask_for_slice};
 use super::roi::{PixelPoint, RoiFile, read_roi_file};
 use super::{IldClass, IldError};
 use crate::core::dicom::{PADDING_HU, SliceHeader, decode_slice_hu, scan_headers};
@@ -46,6 +47,8 @@ pub struct IldSlice {
     pub header: SliceHeader,
     pub roi_file: PathBuf,
     pub contours: Vec<SliceContour>,
+    /// Its lung mask in `ILD_DB_lungMasks`, when the database has one.
+    pub lung_mask: Option<PathBuf>,
 }
 
 impl IldSlice {
@@ -177,6 +180,7 @@ impl IldDatabase {
             for folder in folders {
                 read_series_folder(&folder, &mut patient)?;
             }
+            attach_lung_masks(&mut patient);
             if !patient.slices.is_empty() || !patient.ignored.is_empty() {
                 patients.push(patient);
             }
@@ -195,6 +199,28 @@ impl IldDatabase {
     /// The patient with this id.
     pub fn patient(&self, id: &str) -> Option<&IldPatient> {
         self.patients.iter().find(|p| p.id == id)
+    }
+}
+
+/// Pairs the patient's slices with their `ILD_DB_lungMasks` files; a slice without one is
+/// named in the warnings (the slice level then estimates its lung).
+fn attach_lung_masks(patient: &mut IldPatient) {
+    let Some(dir) = &patient.lung_mask_dir else { return };
+    let masks = index_mask_files(dir);
+    let mut missing = Vec::new();
+    for slice in &mut patient.slices {
+        slice.lung_mask = mask_for_slice(&masks, &patient.dir, &slice.header.path);
+        if slice.lung_mask.is_none() {
+            missing.push(slice.slice_number.to_string());
+        }
+    }
+    if !missing.is_empty() {
+        patient.warnings.push(format!(
+            "{}: no lung mask for slice(s) {} (file names lung_mask_*_<number>.dcm, the number of the slice's \
+             file); their lungs are estimated",
+            dir.display(),
+            missing.join(", ")
+        ));
     }
 }
 
@@ -259,6 +285,7 @@ fn add_roi_file(roi: &RoiFile, headers: &[SliceHeader], patient: &mut IldPatient
                 header: (*header).clone(),
                 roi_file: roi.path.clone(),
                 contours: Vec::new(),
+                lung_mask: None,
             });
             patient.slices.len() - 1
         });

@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use super::database::IldDatabase;
 use super::images::SliceImages;
+use super::lung::{AverageLungMask, LungFocus, SMOOTH_SIGMA_MM, overlay, shrink_mask, smooth_outside};
 use super::patches::{PatchRef, crop_patch, select_patches};
 use super::slices::{SliceTransform, augmentation, render_slice, shrink};
 use super::windows::ild_rgb;
@@ -69,6 +70,8 @@ pub struct IldInput {
     pub input_size: usize,
     pub normalization: InputNormalization,
     pub seed: u64,
+    /// How slice-level inputs show the lung.
+    pub lung: LungFocus,
 }
 
 /// A slice shrunk for the slice level: planar RGB in [0, 1], rows, columns.
@@ -81,8 +84,12 @@ pub struct IldSet {
     pub items: Vec<IldItem>,
     pub input: IldInput,
     images: SliceImages,
-    /// Per patient, per slice: the slice shrunk towards twice the input size (slice level).
+    /// Per patient, per slice: the slice shrunk towards twice the input size (slice level),
+    /// with its lung focus applied.
     thumbs: Vec<Option<Vec<Arc<Thumb>>>>,
+    /// The fold's training patients, whose lungs the average lung mask is taken over.
+    training: Option<Vec<usize>>,
+    average: Option<Arc<AverageLungMask>>,
 }
 
 impl IldSet {
@@ -108,23 +115,63 @@ impl IldSet {
             }
         };
         let n = db.patients.len();
-        IldSet { db, level, items, input, images: SliceImages::default(), thumbs: vec![None; n] }
+        let (images, thumbs) = (SliceImages::default(), vec![None; n]);
+        IldSet { db, level, items, input, images, thumbs, training: None, average: None }
+    }
+
+    /// The fold's training patients: the average lung mask ([`LungFocus::Average`]) is theirs.
+    pub fn set_training_patients(&mut self, patients: &[usize]) {
+        if self.training.as_deref() != Some(patients) {
+            self.training = Some(patients.to_vec());
+            self.average = None;
+        }
+    }
+
+    /// The average lung mask of the training patients (computed once).
+    pub fn average_lung_mask(&mut self) -> Result<Arc<AverageLungMask>, IldError> {
+        if let Some(avg) = &self.average {
+            return Ok(avg.clone());
+        }
+        let Some(train) = &self.training else {
+            let detail = "the average lung mask needs the fold's training patients".into();
+            return Err(IldError::Invalid { path: self.db.root.clone(), detail });
+        };
+        let avg = Arc::new(AverageLungMask::of_patients(&self.db, train)?);
+        self.average = Some(avg.clone());
+        Ok(avg)
     }
 
     /// Decodes the slices of the given patients.
     pub fn load_images(&mut self, patients: &[usize]) -> Result<(), IldError> {
-        self.images = SliceImages::load(&self.db, patients)?;
-        if self.level == IldLevel::Slice {
-            for &p in patients {
-                let thumbs = (0..self.db.patients[p].slices.len())
-                    .filter_map(|s| self.images.get(p, s))
-                    .map(|im| {
-                        let factor = (im.rows.min(im.cols) / (2 * self.input.input_size)).max(1);
-                        Arc::new(shrink(&im.rgb, im.rows, im.cols, factor))
-                    })
-                    .collect();
-                self.thumbs[p] = Some(thumbs);
-            }
+        let focus = if self.level == IldLevel::Slice { self.input.lung } else { LungFocus::None };
+        self.images = SliceImages::load(&self.db, patients, focus == LungFocus::Smooth)?;
+        if self.level != IldLevel::Slice {
+            return Ok(());
+        }
+        let average = match focus {
+            LungFocus::Average => Some(self.average_lung_mask()?),
+            _ => None,
+        };
+        let outside = ild_rgb(f32::from(PADDING_HU));
+        for &p in patients {
+            let slices = &self.db.patients[p].slices;
+            let thumbs = (0..slices.len())
+                .filter_map(|s| self.images.get(p, s).map(|im| (&slices[s], im)))
+                .map(|(slice, im)| {
+                    let factor = (im.rows.min(im.cols) / (2 * self.input.input_size)).max(1);
+                    let (mut planes, h, w) = shrink(&im.rgb, im.rows, im.cols, factor);
+                    if let Some(avg) = &average {
+                        overlay(&mut planes, &avg.at(h, w), outside);
+                    }
+                    if let Some(lung) = &im.lung {
+                        let inside = shrink_mask(lung, im.rows, im.cols, factor);
+                        let spacing = slice.header.pixel_spacing_mm.map_or(1.0, |s| s[1]);
+                        smooth_outside(&mut planes, h, w, &inside, SMOOTH_SIGMA_MM / (spacing * factor as f64));
+                    }
+                    Arc::new((planes, h, w))
+                })
+                .collect();
+            self.thumbs[p] = Some(thumbs);
         }
         Ok(())
     }

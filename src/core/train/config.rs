@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::choice::named_choice;
 use crate::core::dataset::{InputNormalization, Prior, ViewPipeline};
+use crate::core::ild::lung::LungFocus;
 use crate::core::models::ModelKind;
 use crate::core::sampling::{Interpolation, ViewProtocol};
 use crate::core::window::{Window, WindowPreset};
@@ -105,6 +106,10 @@ pub struct TrainConfig {
     /// its manifest then gives the patients and candidates, and no volume is opened.
     #[serde(default)]
     pub bank: Option<PathBuf>,
+    /// ILD slice task: how its inputs show the lung (the paper's average mask, or smoothing
+    /// outside the slice's lung).
+    #[serde(default)]
+    pub lung: LungFocus,
 }
 
 fn default_patches_per_roi() -> usize {
@@ -151,6 +156,7 @@ impl TrainConfig {
             device: DeviceChoice::Auto,
             prefetch: 4,
             bank: None,
+            lung: LungFocus::None,
         }
     }
 
@@ -206,7 +212,7 @@ impl TrainConfig {
             (_, Some(s)) => (32..=512).contains(&s) && s % 2 == 0,
         };
         let classes_ok = !self.task.is_ild() || self.classes == self.task.classes();
-        let checks: [(bool, String); 11] = [
+        let checks: [(bool, String); 12] = [
             (classes_ok, format!("the {} task has {} classes, not {}", self.task, self.task.classes(), self.classes)),
             (
                 input_ok,
@@ -231,6 +237,10 @@ impl TrainConfig {
                 format!("the {} regime needs pretrained weights (--weights FILE)", self.regime.name()),
             ),
             (self.fold >= 1 && self.fold <= self.folds, format!("fold {} is not one of 1..={}", self.fold, self.folds)),
+            (
+                self.lung == LungFocus::None || self.task == Task::IldSlice,
+                format!("the lung focus ({}) is a setting of the ild-slice task, not of {}", self.lung, self.task),
+            ),
         ];
         match checks.into_iter().find(|(ok, _)| !ok) {
             Some((_, why)) => Err(why),

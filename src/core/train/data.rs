@@ -42,8 +42,16 @@ pub fn open_ild(config: &TrainConfig) -> Result<IldSet, String> {
         input_size: config.input_size.unwrap_or(config.model.input_size()),
         normalization: config.normalization,
         seed: config.seed,
+        lung: config.lung,
     };
     Ok(IldSet::new(db, level, input))
+}
+
+/// The configured fold's split of an ILD database's patients (what `open_data` trains on).
+pub fn ild_fold_split(config: &TrainConfig, set: &IldSet) -> Result<Split, String> {
+    let ids: Vec<String> = set.db.patients.iter().map(|p| p.id.clone()).collect();
+    let classes: Vec<_> = set.db.patients.iter().map(|p| p.classes()).collect();
+    ild_split(&ids, &classes, config.folds, config.fold, config.val_fraction, config.seed)
 }
 
 fn names(ids: &[String], patients: &[usize]) -> Vec<String> {
@@ -78,10 +86,10 @@ pub fn open_data(config: &TrainConfig, run: &RunDir) -> Result<(Opened, Split, S
         if config.bank.is_some() {
             return Err("view banks hold lymph-node views; an ILD task reads its database (drop --bank)".into());
         }
-        let set = open_ild(config)?;
+        let mut set = open_ild(config)?;
         let ids: Vec<String> = set.db.patients.iter().map(|p| p.id.clone()).collect();
-        let classes: Vec<_> = set.db.patients.iter().map(|p| p.classes()).collect();
-        let split = ild_split(&ids, &classes, config.folds, config.fold, config.val_fraction, config.seed)?;
+        let split = ild_fold_split(config, &set)?;
+        set.set_training_patients(&split.train);
         for (name, patients) in [("training", &split.train), ("validation", &split.val)] {
             if set.items_of(patients).is_empty() {
                 return Err(format!(

@@ -20,7 +20,7 @@ mod views;
 pub use bench::{BenchReport, BenchSpec, bench_train, peak_rss_mb};
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
-pub use data::open_ild;
+pub use data::{ild_fold_split, open_ild};
 pub use device::{
     DeviceError, GpuInfo, Precision, TrainDevice, gpu, inference_device, select_device, select_device_at, share_wgpu,
 };

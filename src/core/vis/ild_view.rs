@@ -8,7 +8,7 @@ use super::{ViewInput, VisError};
 use crate::core::dataset::{Purpose, Sample};
 use crate::core::ild::IldClass;
 use crate::core::ild::dataset::{IldItem, IldSet};
-use crate::core::train::{TrainConfig, open_ild};
+use crate::core::train::{TrainConfig, ild_fold_split, open_ild};
 
 /// An item of an ILD run's study a figure can be drawn for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -62,6 +62,8 @@ pub fn ild_view_input(config: &TrainConfig, target: &IldTarget) -> Result<ViewIn
         .position(|item| &target_of(&set, item) == target)
         .ok_or_else(|| VisError::Data(format!("{} is not in {}", target.describe(), config.study.display())))?;
     let item = set.items[index];
+    let split = ild_fold_split(config, &set).map_err(VisError::Data)?;
+    set.set_training_patients(&split.train);
     set.load_images(&[item.patient()]).map_err(|e| VisError::Data(e.to_string()))?;
     let sample = Sample { patient: item.patient(), candidate: index, label: item.class().index(), view: 0 };
     let n = set.input.input_size;

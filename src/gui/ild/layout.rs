@@ -9,6 +9,7 @@ use super::gallery::gallery_ui;
 use super::panel::panel_ui;
 use super::slice_view::{Display, axial_ui, class_colour, note_ui, reformat_note};
 use crate::core::ild::IldClass;
+use crate::core::ild::lung::MaskSource;
 use crate::core::ild::series::slice_gap_mm;
 use crate::gui::Notice;
 
@@ -83,6 +84,19 @@ fn toolbar_ui(ui: &mut egui::Ui, viewer: &mut IldViewer) {
             ui.checkbox(&mut viewer.visible[class.index()], class.name())
                 .on_hover_text(format!("Draw {class} contours ({hint})"));
         }
+        ui.separator();
+        let source = viewer.shown_lung().map(|l| (l.source, l.problem.clone()));
+        let label = match &source {
+            Some((MaskSource::Hug, _)) => "lung mask (HUG)",
+            Some((MaskSource::Estimated, _)) => "lung mask (estimated)",
+            None => "lung mask",
+        };
+        let hover = match source {
+            Some((s, None)) => format!("Outline the lung the slice level uses: {}", s.describe()),
+            Some((s, Some(problem))) => format!("{problem}; {}", s.describe()),
+            None => "Outline the slice's lung mask".into(),
+        };
+        ui.checkbox(&mut viewer.show_lung, label).on_hover_text(hover);
     });
     ui.horizontal(|ui| {
         if ui.button("Previous annotated").on_hover_text("P").clicked() {

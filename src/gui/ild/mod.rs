@@ -18,7 +18,9 @@ pub use gallery::{GALLERY_PER_ROI, GALLERY_SEED, GALLERY_SIZE, Gallery, Thumb};
 pub use layout::viewer_tab_ui;
 pub use slice_view::{Display, FILL_ALPHA, axial_image_rect, class_colour, compose, reformat_note};
 
+use crate::core::dicom::SliceHeader;
 use crate::core::ild::database::slice_hu;
+use crate::core::ild::lung::{MaskSource, estimate_lung_mask, read_lung_mask};
 use crate::core::ild::patches::PatchRef;
 use crate::core::ild::series::{SeriesSlice, series_slices};
 use crate::core::ild::{CLASSES, IldDatabase, IldPatient, IldSlice};
@@ -34,7 +36,7 @@ pub struct IldStudy {
 enum Message {
     Progress { stage: &'static str, done: usize, total: usize },
     Opened(Result<Box<IldStudy>, String>),
-    Slice { path: PathBuf, result: Result<Arc<Vec<f32>>, String> },
+    Slice { path: PathBuf, result: Result<(Arc<Vec<f32>>, Arc<ShownLung>), String> },
     Gallery(Result<Box<Gallery>, String>),
 }
 
@@ -58,6 +60,8 @@ pub struct IldViewer {
     pub display: Display,
     /// Per class: whether its contours are drawn.
     pub visible: [bool; CLASSES],
+    /// Whether the slice's lung mask is outlined.
+    pub show_lung: bool,
     /// (row, column, HU) under the mouse on the axial view.
     pub hover: Option<(usize, usize, f32)>,
     pub gallery: Option<Result<Box<Gallery>, String>>,
@@ -70,11 +74,36 @@ pub struct IldViewer {
     pub(crate) texture: slice_view::SliceTexture,
     thumbs: HashMap<usize, egui::TextureHandle>,
     hu: HashMap<PathBuf, Arc<Vec<f32>>>,
+    lungs: HashMap<PathBuf, Arc<ShownLung>>,
     pending: HashSet<PathBuf>,
     generation: u64,
     sender: Sender<(u64, Message)>,
     receiver: Receiver<(u64, Message)>,
     ctx: Option<egui::Context>,
+}
+
+/// A slice's lung mask as the slice level would use it: the HUG mask file, or estimated (also
+/// when the file cannot be read, which `problem` then says).
+#[derive(Debug, PartialEq)]
+pub struct ShownLung {
+    pub mask: Vec<bool>,
+    pub source: MaskSource,
+    pub problem: Option<String>,
+}
+
+impl ShownLung {
+    fn of(hu: &[f32], header: &SliceHeader, file: Option<&Path>) -> ShownLung {
+        let (rows, cols) = (usize::from(header.rows), usize::from(header.columns));
+        let read = file.map(|f| read_lung_mask(f, rows, cols));
+        match read {
+            Some(Ok(mask)) => ShownLung { mask, source: MaskSource::Hug, problem: None },
+            other => ShownLung {
+                mask: estimate_lung_mask(hu, rows, cols),
+                source: MaskSource::Estimated,
+                problem: other.and_then(Result::err).map(|e| e.to_string()),
+            },
+        }
+    }
 }
 
 /// Decoded slices kept at most (a HUG slice is 1 MB of f32).
@@ -92,6 +121,7 @@ impl IldViewer {
             position: 0,
             display: Display::Window(WindowPreset::Lung),
             visible: [true; CLASSES],
+            show_lung: false,
             hover: None,
             gallery: None,
             highlight: None,
@@ -100,6 +130,7 @@ impl IldViewer {
             texture: slice_view::SliceTexture::default(),
             thumbs: HashMap::new(),
             hu: HashMap::new(),
+            lungs: HashMap::new(),
             pending: HashSet::new(),
             generation: 0,
             sender,
@@ -191,11 +222,13 @@ impl IldViewer {
                 Message::Slice { path, result } => {
                     self.pending.remove(&path);
                     match result {
-                        Ok(hu) => {
+                        Ok((hu, lung)) => {
                             if self.hu.len() >= KEEP_SLICES {
                                 self.hu.clear();
+                                self.lungs.clear();
                             }
-                            self.hu.insert(path, hu);
+                            self.hu.insert(path.clone(), hu);
+                            self.lungs.insert(path, lung);
                         }
                         Err(e) if self.shown().is_some_and(|s| s.header.path == path) => self.slice_error = Some(e),
                         Err(e) => log::warn!("{e}"),
@@ -219,10 +252,14 @@ impl IldViewer {
         if self.hu.contains_key(&header.path) || self.pending.contains(&header.path) || self.slice_error.is_some() {
             return;
         }
+        let mask_file = self.shown_annotated().and_then(|s| s.lung_mask.clone());
         self.pending.insert(header.path.clone());
         let send = self.sender_for(self.generation);
         let _ = std::thread::Builder::new().name("cadet-ild: slice".into()).spawn(move || {
-            let result = slice_hu(&header).map(Arc::new).map_err(|e| e.to_string());
+            let result = slice_hu(&header).map_err(|e| e.to_string()).map(|hu| {
+                let lung = ShownLung::of(&hu, &header, mask_file.as_deref());
+                (Arc::new(hu), Arc::new(lung))
+            });
             send(Message::Slice { path: header.path, result });
         });
     }
@@ -240,6 +277,11 @@ impl IldViewer {
     pub fn shown_annotated(&self) -> Option<&IldSlice> {
         let index = self.shown()?.annotated?;
         self.current_patient()?.slices.get(index)
+    }
+
+    /// The shown slice's lung mask, once decoded.
+    pub fn shown_lung(&self) -> Option<&Arc<ShownLung>> {
+        self.lungs.get(&self.shown()?.header.path)
     }
 
     /// The shown slice's HU, once decoded.

@@ -81,11 +81,32 @@ pub fn compose(hu: &[f32], rows: usize, cols: usize, display: Display, contours:
     rgba
 }
 
+/// The colour the lung mask's boundary is drawn in.
+pub const LUNG_COLOUR: [u8; 3] = [255, 255, 255];
+
+/// Paints the boundary of `mask` (its pixels with a 4-neighbour outside it) in [`LUNG_COLOUR`].
+pub fn outline_mask(rgba: &mut [u8], mask: &[bool], rows: usize, cols: usize) {
+    for r in 0..rows {
+        for c in 0..cols {
+            let i = r * cols + c;
+            let edge = mask[i]
+                && ((r == 0 || !mask[i - cols])
+                    || (r + 1 == rows || !mask[i + cols])
+                    || (c == 0 || !mask[i - 1])
+                    || (c + 1 == cols || !mask[i + 1]));
+            if edge {
+                rgba[4 * i..4 * i + 3].copy_from_slice(&LUNG_COLOUR);
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 struct Key {
     path: std::path::PathBuf,
     display: Display,
     visible: Vec<usize>,
+    lung: bool,
 }
 
 /// The axial texture, re-composed only when the slice, the display or the visible contours
@@ -115,15 +136,20 @@ pub fn axial_ui(ui: &mut egui::Ui, viewer: &mut IldViewer, rect: Rect) {
     let annotated = viewer.shown_annotated().cloned();
     let contours: Vec<&SliceContour> =
         annotated.iter().flat_map(|s| s.contours.iter()).filter(|c| viewer.visible[c.class.index()]).collect();
+    let lung = viewer.shown_lung().filter(|_| viewer.show_lung).cloned();
     let key = Key {
         path: shown.header.path.clone(),
         display: viewer.display,
         visible: contours.iter().map(|c| c.roi).collect(),
+        lung: lung.is_some(),
     };
     let texture = match viewer.texture.cached.take() {
         Some(cached) if cached.0 == key => cached,
         old => {
-            let rgba = compose(&hu, rows, cols, viewer.display, &contours);
+            let mut rgba = compose(&hu, rows, cols, viewer.display, &contours);
+            if let Some(lung) = &lung {
+                outline_mask(&mut rgba, &lung.mask, rows, cols);
+            }
             let image = egui::ColorImage::from_rgba_unmultiplied([cols, rows], &rgba);
             let handle = match old {
                 Some((_, mut handle, _, _)) => {
@@ -251,6 +277,12 @@ mod tests {
         // 128 · 0.65 + 80 · 0.35 = 111.2; 128 · 0.65 + 200 · 0.35 = 153.2; + 120 · 0.35 = 125.2
         assert_eq!(&filled[..4], [111, 153, 125, 255]);
         assert_eq!(&filled[4..], &lung[4..], "the other pixels keep the window's grey");
+        // a 3 × 3 mask of the top-left 2 × 2 block: all four are on its boundary, nothing else
+        let mask = [true, true, false, true, true, false, false, false, false];
+        let mut rgba = vec![0u8; 36];
+        outline_mask(&mut rgba, &mask, 3, 3);
+        let painted: Vec<usize> = (0..9).filter(|&i| rgba[4 * i] == 255).collect();
+        assert_eq!(painted, [0, 1, 3, 4]);
         assert_eq!(Display::ALL[0].label(), "Lung [-1400, -200]");
         assert_eq!(Display::ALL[1].label(), "High attenuation [-160, 240]");
         assert_eq!(

@@ -8,6 +8,7 @@ use eframe::egui;
 
 use super::{TrainingActions, TrainingPanel};
 use crate::core::ild::is_ild_root;
+use crate::core::ild::lung::LungFocus;
 use crate::core::ild::slices::AUGMENTATIONS;
 use crate::core::train::{Task, TrainConfig};
 
@@ -161,13 +162,30 @@ pub fn ild_settings_ui(ui: &mut egui::Ui, f: &mut TrainConfig) {
             row(ui, "patch size (px)", "native pixels; resized to the model's input", &mut f.sample_size, 8..=256);
             row(ui, "patches per contour", "at most; drawn with the run's seed", &mut f.patches_per_roi, 1..=1000);
         }
-        Task::IldSlice => row(
-            ui,
-            "augmentations per slice",
-            "seeded rotations and translations per (slice, class) each epoch",
-            &mut f.views_per_candidate,
-            1..=AUGMENTATIONS,
-        ),
+        Task::IldSlice => {
+            row(
+                ui,
+                "augmentations per slice",
+                "seeded rotations and translations per (slice, class) each epoch",
+                &mut f.views_per_candidate,
+                1..=AUGMENTATIONS,
+            );
+            let l = ui.label("lung");
+            egui::ComboBox::from_id_salt("lung-focus")
+                .selected_text(f.lung.name())
+                .show_ui(ui, |ui| {
+                    for (focus, hover) in [
+                        (LungFocus::None, "the slice as it is"),
+                        (LungFocus::Average, "overlaid with the training patients' average lung mask (the paper's first setup)"),
+                        (LungFocus::Smooth, "Gaussian-smoothed outside the slice's lung: its HUG mask, or estimated (the paper's second)"),
+                    ] {
+                        ui.selectable_value(&mut f.lung, focus, focus.name()).on_hover_text(hover);
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+            ui.end_row();
+        }
         Task::Ln => {}
     }
 }

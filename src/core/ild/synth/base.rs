@@ -4,6 +4,7 @@
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
+use crate::core::ild::lung::mask::aerated_inside_body;
 use crate::core::volume::Volume;
 
 /// HU of air, of healthy lung parenchyma and of soft tissue in the phantom.
@@ -15,34 +16,6 @@ const TISSUE_HU: f32 = 40.0;
 pub struct BaseSlice {
     pub hu: Vec<f32>,
     pub lung: Vec<bool>,
-}
-
-/// Pixels below −400 HU that are not connected to the image border through such pixels: the
-/// lungs (and airways) of a chest slice.
-pub fn lung_mask(hu: &[f32], n: usize) -> Vec<bool> {
-    let low: Vec<bool> = hu.iter().map(|&v| v < -400.0).collect();
-    let mut outside = vec![false; n * n];
-    let mut stack: Vec<usize> = (0..n).flat_map(|i| [i, (n - 1) * n + i, i * n, i * n + n - 1]).collect();
-    while let Some(i) = stack.pop() {
-        if outside[i] || !low[i] {
-            continue;
-        }
-        outside[i] = true;
-        let (r, c) = (i / n, i % n);
-        if r > 0 {
-            stack.push(i - n);
-        }
-        if r + 1 < n {
-            stack.push(i + n);
-        }
-        if c > 0 {
-            stack.push(i - 1);
-        }
-        if c + 1 < n {
-            stack.push(i + 1);
-        }
-    }
-    low.iter().zip(&outside).map(|(&l, &o)| l && !o).collect()
 }
 
 fn disc(hu: &mut [f32], n: usize, centre: (f64, f64), radius: f64, value: f32) {
@@ -90,7 +63,7 @@ pub fn phantom_slice(n: usize, rng: &mut Pcg64) -> BaseSlice {
     }
     disc(&mut hu, n, (mid + body.0 * 0.75, mid), nf * 0.05, 400.0); // vertebra
     disc(&mut hu, n, (mid - nf * 0.04, mid), nf * 0.05, 45.0); // aorta / heart
-    let lung = lung_mask(&hu, n);
+    let lung = aerated_inside_body(&hu, n, n);
     let lung_pixels: Vec<usize> = (0..n * n).filter(|&i| lung[i]).collect();
     for _ in 0..lung_pixels.len() / 120 {
         let i = lung_pixels[rng.random_range(0..lung_pixels.len())];
@@ -124,11 +97,11 @@ pub fn real_slice(volume: &Volume, k: usize, n: usize, spacing_mm: f64) -> BaseS
             hu[r * n + c] = top * (1.0 - fj) + bottom * fj;
         }
     }
-    let lung = lung_mask(&hu, n);
+    let lung = aerated_inside_body(&hu, n, n);
     BaseSlice { hu, lung }
 }
 
-/// The axial indices of a volume whose lungs (by [`lung_mask`] on the native grid) cover at
+/// The axial indices of a volume whose lungs (by [`aerated_inside_body`] on the native grid) cover at
 /// least half of the largest lung area.
 pub fn lung_slices(volume: &Volume) -> Vec<usize> {
     let dims = volume.dims();
@@ -141,7 +114,7 @@ pub fn lung_slices(volume: &Volume) -> Vec<usize> {
                     hu[j * n + i] = volume.hu_at(i as i64, j as i64, k as i64).unwrap_or(AIR_HU);
                 }
             }
-            lung_mask(&hu, n).iter().filter(|&&b| b).count()
+            aerated_inside_body(&hu, n, n).iter().filter(|&&b| b).count()
         })
         .collect();
     let max = areas.iter().copied().max().unwrap_or(0);
@@ -162,7 +135,7 @@ mod tests {
             }
         }
         hu[12] = -850.0;
-        let m = lung_mask(&hu, 5);
+        let m = aerated_inside_body(&hu, 5, 5);
         assert_eq!(m.iter().filter(|&&b| b).count(), 1);
         assert!(m[12]);
     }

@@ -15,7 +15,8 @@ use rand::RngExt;
 use rand_pcg::Pcg64;
 use serde::Serialize;
 
-use super::database::TXT_ROIS;
+use super::database::{LUNG_MASKS, TXT_ROIS};
+use super::lung::mask::fill_holes;
 use super::polygon::rasterize;
 use super::roi::PixelPoint;
 use super::{IldClass, IldError};
@@ -23,7 +24,7 @@ use crate::core::atomic::write_bytes_atomically;
 use crate::core::dicom::{CtSlice, write_ct_slice};
 use crate::core::seed::{mix_seed, rng_for};
 use crate::core::volume::Volume;
-pub use base::{BaseSlice, lung_mask, lung_slices, phantom_slice, real_slice};
+pub use base::{BaseSlice, lung_slices, phantom_slice, real_slice};
 
 /// Seed stream of the synthetic ILD study.
 const SYNTH_STREAM: u64 = 103;
@@ -38,11 +39,15 @@ pub struct IldSynthConfig {
     pub size: usize,
     pub spacing_mm: f64,
     pub seed: u64,
+    /// Also write each slice's lung mask (the anatomy's lungs, holes filled) in the HUG
+    /// `ILD_DB_lungMasks` layout.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub lung_masks: bool,
 }
 
 impl Default for IldSynthConfig {
     fn default() -> Self {
-        Self { patients: 6, slices: 3, size: 320, spacing_mm: 1.09375, seed: 2016 }
+        Self { patients: 6, slices: 3, size: 320, spacing_mm: 1.09375, seed: 2016, lung_masks: false }
     }
 }
 
@@ -139,8 +144,13 @@ pub fn write_ild_study(
     for p in 0..config.patients {
         let id = (p + 1).to_string();
         // every third patient keeps its series in a sub-folder, as some HUG patients do
-        let dir = if p % 3 == 2 { txt.join(&id).join("HRCT") } else { txt.join(&id) };
+        let series_folder = if p % 3 == 2 { Path::new("HRCT") } else { Path::new("") };
+        let dir = txt.join(&id).join(series_folder);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let mask_dir = out.join(LUNG_MASKS).join(&id).join(series_folder).join("lung_mask");
+        if config.lung_masks {
+            fs::create_dir_all(&mask_dir).map_err(io(&mask_dir))?;
+        }
         let (study_uid, series_uid) = (uid(config.seed, &[p as u64, 0]), uid(config.seed, &[p as u64, 1]));
         let mut roi_text = format!(
             "Study: {study_uid}\nSeries: {series_uid}\nSpacingX: {sp}\nSpacingY: {sp}\nSpacingZ: 10.0\n",
@@ -195,6 +205,15 @@ pub fn write_ild_study(
                 padding: Some((f64::from(PADDING_HU) - INTERCEPT) as i16),
             };
             write_ct_slice(&path, &slice)?;
+            if config.lung_masks {
+                let mask: Vec<i16> = fill_holes(&lung, n, n).iter().map(|&l| if l { 255 } else { 0 }).collect();
+                let mask_path = mask_dir.join(format!("lung_mask_1_{slice_number:02}.dcm"));
+                let sop = uid(config.seed, &[p as u64, 3, s as u64]);
+                write_ct_slice(
+                    &mask_path,
+                    &CtSlice { sop_instance_uid: &sop, intercept: 0.0, stored: &mask, padding: None, ..slice },
+                )?;
+            }
             written += 1;
         }
         let roi_path = dir.join("CT-1.txt");
