@@ -10,6 +10,7 @@ use npyz::WriterBuilder;
 use super::progress::bar;
 use crate::core::atomic::write_atomically;
 use crate::core::ild::images::SliceImages;
+use crate::core::ild::label_masks::label_agreement;
 use crate::core::ild::patches::{crop_patch, select_patches};
 use crate::core::ild::slices::slice_refs;
 use crate::core::ild::synth::{Anatomy, IldSynthConfig, default_lung_ct, write_ild_study};
@@ -60,9 +61,10 @@ pub struct SynthArgs {
     /// Draw on the phantom chest even when a real CT is at hand.
     #[arg(long)]
     pub phantom: bool,
-    /// Also write each slice's lung mask, as the HUG database's ILD_DB_lungMasks.
+    /// Also write each slice's lung mask and label mask, as the HUG database's ILD_DB_lungMasks
+    /// and ILD_DB_volumeROIs.
     #[arg(long)]
-    pub lung_masks: bool,
+    pub masks: bool,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +137,16 @@ fn summary(args: &SummaryArgs) -> anyhow::Result<()> {
             slices.count()
         );
     }
+    if let Some((slices, agreement)) = label_agreement(&db)? {
+        println!("label masks (ILD_DB_volumeROIs) on {slices} annotated slices, against the ROI files' contours:");
+        println!("  {:<14} {:>5} {:>12} {:>12} {:>8} {:>6}", "class", "code", "contour px", "code px", "both", "Dice");
+        for a in agreement {
+            let code = a.code.map_or("-".into(), |c| c.to_string());
+            let dice = a.dice().map_or("-".into(), |d| format!("{d:.3}"));
+            let name = a.class.name();
+            println!("  {name:<14} {code:>5} {:>12} {:>12} {:>8} {dice:>6}", a.contour_pixels, a.code_pixels, a.both);
+        }
+    }
     Ok(())
 }
 
@@ -143,7 +155,7 @@ fn synth(args: &SynthArgs) -> anyhow::Result<()> {
         patients: args.patients,
         slices: args.slices,
         seed: args.seed,
-        lung_masks: args.lung_masks,
+        masks: args.masks,
         ..Default::default()
     };
     let ct = if args.phantom { None } else { args.lung_ct.clone().or_else(default_lung_ct) };

@@ -13,7 +13,7 @@ use cadet::core::ild::{IldClass, IldDatabase};
 use cadet::core::sampling::Plane;
 use cadet::core::window::WindowPreset;
 use cadet::gui::CadetApp;
-use cadet::gui::ild::{Display, GALLERY_PER_ROI, GALLERY_SEED, GALLERY_SIZE, axial_image_rect};
+use cadet::gui::ild::{Display, GALLERY_PER_ROI, GALLERY_SEED, GALLERY_SIZE, LUNG_COLOUR, axial_image_rect};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -126,8 +126,8 @@ fn a_slice_is_selected_a_class_toggled_off_and_hu_and_patches_read_back() {
     let edges = (0..rows * cols).filter(|&i| edge(i)).count();
     assert!(edges > 100, "{edges} boundary pixels");
     for i in 0..rows * cols {
-        let expected =
-            if edge(i) { [255, 255, 255, 255] } else { [after[4 * i], after[4 * i + 1], after[4 * i + 2], 255] };
+        let [r, g, b] = if edge(i) { LUNG_COLOUR } else { [after[4 * i], after[4 * i + 1], after[4 * i + 2]] };
+        let expected = [r, g, b, 255];
         assert_eq!(outlined[4 * i..4 * i + 4], expected, "pixel {i}");
     }
     h.get_by_label("lung mask (estimated)").click();

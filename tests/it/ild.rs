@@ -14,7 +14,7 @@ use cadet::core::ild::{IldClass, IldDatabase, summarize};
 use crate::common::{cadet, stderr, stdout};
 
 fn small(seed: u64) -> IldSynthConfig {
-    IldSynthConfig { patients: 5, slices: 2, size: 128, spacing_mm: 2.5, seed, lung_masks: false }
+    IldSynthConfig { patients: 5, slices: 2, size: 128, spacing_mm: 2.5, seed, masks: false }
 }
 
 /// Writes a small phantom study into a fresh temporary folder.

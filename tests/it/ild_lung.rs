@@ -1,8 +1,11 @@
-//! The lungs of ILD slices: the HUG database's lung masks paired with their slices and read as
-//! written, the morphological estimate against them, and the slice level's two lung settings.
+//! The masks of ILD slices: the HUG database's lung and label masks paired with their slices and
+//! read as written, the morphological estimate and the contours against them, and the slice
+//! level's two lung settings.
 
 use cadet::core::dataset::{InputNormalization, Purpose, Sample};
+use cadet::core::dicom::{CtSlice, write_ct_slice};
 use cadet::core::ild::dataset::{IldInput, IldItem, IldLevel, IldSet};
+use cadet::core::ild::label_masks::label_agreement;
 use cadet::core::ild::lung::{LungFocus, estimate_lung_mask, read_lung_mask, shrink_mask};
 use cadet::core::ild::polygon::rasterize;
 use cadet::core::ild::synth::{Anatomy, IldSynthConfig, write_ild_study};
@@ -14,7 +17,7 @@ use crate::ild::hand_made;
 fn study_with_masks() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("ild");
-    let config = IldSynthConfig { patients: 4, slices: 2, size: 128, spacing_mm: 2.5, seed: 5, lung_masks: true };
+    let config = IldSynthConfig { patients: 4, slices: 2, size: 128, spacing_mm: 2.5, seed: 5, masks: true };
     write_ild_study(&root, &config, &Anatomy::Phantom, &|_| {}).unwrap();
     (tmp, root)
 }
@@ -69,8 +72,69 @@ fn hug_lung_masks_pair_with_their_slices_and_read_as_written() {
             }
         }
     }
+    // its label masks agree with the contours, class by class, with the codes 1 to 6
+    let (slices, agreement) = label_agreement(&db).unwrap().expect("label masks");
+    assert_eq!(slices, 8);
+    for (i, a) in agreement.iter().enumerate() {
+        assert_eq!(a.code, Some(i as i64 + 1), "{a:?}");
+        assert!(a.dice().unwrap() > 0.98, "{a:?}");
+    }
     let out = cadet(&["ild", "summary", root.to_str().unwrap()]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("8 of 8 annotated slices have one"), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("8 of 8 annotated slices have one"), "{}", stderr(&out));
+    assert!(text.contains("label masks (ILD_DB_volumeROIs) on 8 annotated slices"), "{text}");
+}
+
+#[test]
+fn label_codes_are_found_from_the_contours_and_their_agreement_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    hand_made(tmp.path());
+    // slice 9's label mask: code 7 on its emphysema contours' pixels and on 4 pixels outside them
+    let db = IldDatabase::open(tmp.path()).unwrap();
+    let nine = &db.patients[0].slices[1];
+    let mut inside = vec![false; 256];
+    for c in &nine.contours {
+        inside.iter_mut().zip(rasterize(&c.points, 16, 16)).for_each(|(a, b)| *a |= b);
+    }
+    let area = inside.iter().filter(|&&b| b).count();
+    let extra = [15 * 16, 15 * 16 + 1, 15 * 16 + 2, 15 * 16 + 3];
+    assert!(area > 10 && extra.iter().all(|&i| !inside[i]));
+    let stored: Vec<i16> = (0..256).map(|i| if inside[i] || extra.contains(&i) { 7 } else { 0 }).collect();
+    let dir = tmp.path().join("ILD_DB_volumeROIs").join("12").join("roi_mask");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mask = CtSlice {
+        patient_id: "12",
+        study_uid: "1.2.3",
+        series_uid: "1.2.3.6",
+        sop_instance_uid: "1.2.3.6.9",
+        instance_number: 9,
+        rows: 16,
+        columns: 16,
+        pixel_spacing_mm: [0.5, 0.5],
+        slice_thickness_mm: 1.0,
+        position_lps: [0.0, 0.0, -90.0],
+        slope: 1.0,
+        intercept: 0.0,
+        stored: &stored,
+        padding: None,
+    };
+    write_ct_slice(&dir.join("roi_mask_a_09.dcm"), &mask).unwrap();
+    let db = IldDatabase::open(tmp.path()).unwrap();
+    assert!(
+        db.patients[0].warnings.iter().any(|w| w.contains("no roi mask for slice(s) 4 ")),
+        "{:?}",
+        db.patients[0].warnings
+    );
+    let (slices, agreement) = label_agreement(&db).unwrap().unwrap();
+    assert_eq!(slices, 1);
+    let emphysema = &agreement[IldClass::Emphysema.index()];
+    assert_eq!(
+        (emphysema.code, emphysema.contour_pixels, emphysema.code_pixels, emphysema.both),
+        (Some(7), area, area + 4, area)
+    );
+    assert_eq!(emphysema.dice(), Some(2.0 * area as f64 / (2 * area + 4) as f64));
+    let healthy = &agreement[IldClass::Healthy.index()];
+    assert_eq!((healthy.code, healthy.contour_pixels), (None, 0), "slice 4, healthy's only slice, has no label mask");
 }
 
 fn render(root: &std::path::Path, lung: LungFocus, item: usize) -> (Vec<f32>, IldSet) {

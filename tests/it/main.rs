@@ -1,5 +1,6 @@
 //! Integration tests: one binary (linking the library once), one module per capability.
 
+mod architecture;
 mod bank;
 // early in name order on purpose: libtest starts tests by name, and its burn-wgpu test spends
 // minutes compiling kernels on lavapipe, so it runs beside the rest instead of after them

@@ -49,6 +49,8 @@ pub struct IldSlice {
     pub contours: Vec<SliceContour>,
     /// Its lung mask in `ILD_DB_lungMasks`, when the database has one.
     pub lung_mask: Option<PathBuf>,
+    /// Its label mask in `ILD_DB_volumeROIs` (pixel values are label codes), when there is one.
+    pub label_mask: Option<PathBuf>,
 }
 
 impl IldSlice {
@@ -180,7 +182,7 @@ impl IldDatabase {
             for folder in folders {
                 read_series_folder(&folder, &mut patient)?;
             }
-            attach_lung_masks(&mut patient);
+            attach_masks(&mut patient);
             if !patient.slices.is_empty() || !patient.ignored.is_empty() {
                 patients.push(patient);
             }
@@ -202,25 +204,33 @@ impl IldDatabase {
     }
 }
 
-/// Pairs the patient's slices with their `ILD_DB_lungMasks` files; a slice without one is
-/// named in the warnings (the slice level then estimates its lung).
-fn attach_lung_masks(patient: &mut IldPatient) {
-    let Some(dir) = &patient.lung_mask_dir else { return };
-    let masks = index_mask_files(dir);
-    let mut missing = Vec::new();
-    for slice in &mut patient.slices {
-        slice.lung_mask = mask_for_slice(&masks, &patient.dir, &slice.header.path);
-        if slice.lung_mask.is_none() {
-            missing.push(slice.slice_number.to_string());
+/// Pairs the patient's slices with their `ILD_DB_lungMasks` and `ILD_DB_volumeROIs` files; a
+/// slice without one is named in the warnings (the slice level then estimates its lung).
+fn attach_masks(patient: &mut IldPatient) {
+    let kinds = [("lung_mask", patient.lung_mask_dir.clone()), ("roi_mask", patient.volume_roi_dir.clone())];
+    for (kind, dir) in kinds {
+        let Some(dir) = dir else { continue };
+        let masks = index_mask_files(&dir, kind);
+        let mut missing = Vec::new();
+        for slice in &mut patient.slices {
+            let found = mask_for_slice(&masks, &patient.dir, &slice.header.path);
+            if found.is_none() {
+                missing.push(slice.slice_number.to_string());
+            }
+            match kind {
+                "lung_mask" => slice.lung_mask = found,
+                _ => slice.label_mask = found,
+            }
         }
-    }
-    if !missing.is_empty() {
-        patient.warnings.push(format!(
-            "{}: no lung mask for slice(s) {} (file names lung_mask_*_<number>.dcm, the number of the slice's \
-             file); their lungs are estimated",
-            dir.display(),
-            missing.join(", ")
-        ));
+        if !missing.is_empty() {
+            let then = if kind == "lung_mask" { "; their lungs are estimated" } else { "" };
+            patient.warnings.push(format!(
+                "{}: no {} for slice(s) {} (file names {kind}_*_<number>.dcm, the number of the slice's file){then}",
+                dir.display(),
+                kind.replace('_', " "),
+                missing.join(", ")
+            ));
+        }
     }
 }
 
@@ -286,6 +296,7 @@ fn add_roi_file(roi: &RoiFile, headers: &[SliceHeader], patient: &mut IldPatient
                 roi_file: roi.path.clone(),
                 contours: Vec::new(),
                 lung_mask: None,
+                label_mask: None,
             });
             patient.slices.len() - 1
         });

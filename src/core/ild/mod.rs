@@ -8,6 +8,7 @@ pub mod database;
 pub mod dataset;
 pub mod folds;
 pub mod images;
+pub mod label_masks;
 pub mod lung;
 pub mod patches;
 pub mod polygon;

@@ -16,7 +16,7 @@ use eframe::egui;
 
 pub use gallery::{GALLERY_PER_ROI, GALLERY_SEED, GALLERY_SIZE, Gallery, Thumb};
 pub use layout::viewer_tab_ui;
-pub use slice_view::{Display, FILL_ALPHA, axial_image_rect, class_colour, compose, reformat_note};
+pub use slice_view::{Display, FILL_ALPHA, LUNG_COLOUR, axial_image_rect, class_colour, compose, reformat_note};
 
 use crate::core::dicom::SliceHeader;
 use crate::core::ild::database::slice_hu;

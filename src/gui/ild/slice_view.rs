@@ -81,8 +81,9 @@ pub fn compose(hu: &[f32], rows: usize, cols: usize, display: Display, contours:
     rgba
 }
 
-/// The colour the lung mask's boundary is drawn in.
-pub const LUNG_COLOUR: [u8; 3] = [255, 255, 255];
+/// The colour the lung mask's boundary is drawn in: red, which no class colour is and which stands
+/// out from both the lung's dark and the chest wall's white.
+pub const LUNG_COLOUR: [u8; 3] = [255, 40, 40];
 
 /// Paints the boundary of `mask` (its pixels with a 4-neighbour outside it) in [`LUNG_COLOUR`].
 pub fn outline_mask(rgba: &mut [u8], mask: &[bool], rows: usize, cols: usize) {
@@ -281,7 +282,7 @@ mod tests {
         let mask = [true, true, false, true, true, false, false, false, false];
         let mut rgba = vec![0u8; 36];
         outline_mask(&mut rgba, &mask, 3, 3);
-        let painted: Vec<usize> = (0..9).filter(|&i| rgba[4 * i] == 255).collect();
+        let painted: Vec<usize> = (0..9).filter(|&i| rgba[4 * i..4 * i + 3] == LUNG_COLOUR).collect();
         assert_eq!(painted, [0, 1, 3, 4]);
         assert_eq!(Display::ALL[0].label(), "Lung [-1400, -200]");
         assert_eq!(Display::ALL[1].label(), "High attenuation [-160, 240]");

@@ -10,7 +10,8 @@
 //!
 //! (the same folder also holds copies of the CT slices, which are not masks). A mask belongs to
 //! the slice in the same series folder whose file name ends in the same number
-//! (`CT-0002-0006.dcm` ↔ `lung_mask_0002_06.dcm`); nonzero pixels are lung.
+//! (`CT-0002-0006.dcm` ↔ `lung_mask_0002_06.dcm`); nonzero pixels are lung. The label masks of
+//! `ILD_DB_volumeROIs` (`roi_mask/roi_mask_*_<n>.dcm`) are found the same way.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -102,9 +103,9 @@ pub fn trailing_number(path: &Path) -> Option<u64> {
     digits.chars().rev().collect::<String>().parse().ok()
 }
 
-fn is_mask_file(path: &Path, in_mask_folder: bool) -> bool {
+fn is_mask_file(path: &Path, in_mask_folder: bool, kind: &str) -> bool {
     let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    path.is_file() && (in_mask_folder || name.starts_with("lung_mask")) && !name.starts_with('.')
+    path.is_file() && (in_mask_folder || name.starts_with(kind)) && !name.starts_with('.')
 }
 
 fn list(dir: &Path) -> Vec<PathBuf> {
@@ -114,25 +115,26 @@ fn list(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The mask files of one patient's `ILD_DB_lungMasks` folder, by (series folder relative to it,
-/// trailing number of the file name).
-pub fn index_mask_files(dir: &Path) -> BTreeMap<(PathBuf, u64), PathBuf> {
+/// The mask files of one patient's mask folder, by (series folder relative to it, trailing
+/// number of the file name): files in `<series folder>/<kind>/` or named `<kind>*`, where
+/// `kind` is `lung_mask` (`ILD_DB_lungMasks`) or `roi_mask` (`ILD_DB_volumeROIs`).
+pub fn index_mask_files(dir: &Path, kind: &str) -> BTreeMap<(PathBuf, u64), PathBuf> {
     let mut out = BTreeMap::new();
     let mut add = |folder: &Path, series: &Path| {
         for entry in list(folder) {
-            let in_mask_folder = folder.file_name().is_some_and(|n| n.eq_ignore_ascii_case("lung_mask"));
-            if let (true, Some(k)) = (is_mask_file(&entry, in_mask_folder), trailing_number(&entry)) {
+            let in_mask_folder = folder.file_name().is_some_and(|n| n.eq_ignore_ascii_case(kind));
+            if let (true, Some(k)) = (is_mask_file(&entry, in_mask_folder, kind), trailing_number(&entry)) {
                 out.entry((series.to_path_buf(), k)).or_insert(entry);
             }
         }
     };
     let series_folders: Vec<PathBuf> = std::iter::once(dir.to_path_buf())
-        .chain(list(dir).into_iter().filter(|p| p.is_dir() && !p.ends_with("lung_mask")))
+        .chain(list(dir).into_iter().filter(|p| p.is_dir() && !p.ends_with(kind)))
         .collect();
     for folder in series_folders {
         let series = folder.strip_prefix(dir).unwrap_or(Path::new("")).to_path_buf();
         add(&folder, &series);
-        add(&folder.join("lung_mask"), &series);
+        add(&folder.join(kind), &series);
     }
     out
 }
@@ -144,17 +146,23 @@ pub fn mask_for_slice(masks: &BTreeMap<(PathBuf, u64), PathBuf>, patient_dir: &P
     masks.get(&(series, trailing_number(ct)?)).cloned()
 }
 
-/// Reads a HUG lung mask (nonzero pixels are lung); it must have the slice's size.
-pub fn read_lung_mask(path: &Path, rows: usize, cols: usize) -> Result<Vec<bool>, IldError> {
+/// A mask file's stored pixel values (row-major); it must have its slice's size. `what` names
+/// the kind of mask in errors.
+pub fn read_mask_values(path: &Path, rows: usize, cols: usize, what: &str) -> Result<Vec<i64>, IldError> {
     let header = read_slice_header(path)?
-        .ok_or_else(|| IldError::Invalid { path: path.into(), detail: "not a DICOM image (lung mask)".into() })?;
+        .ok_or_else(|| IldError::Invalid { path: path.into(), detail: format!("not a DICOM image ({what})") })?;
     let (r, c) = (usize::from(header.rows), usize::from(header.columns));
     if (r, c) != (rows, cols) {
-        let detail = format!("the lung mask is {r} × {c} pixels, its slice {rows} × {cols}");
+        let detail = format!("the {what} is {r} × {c} pixels, its slice {rows} × {cols}");
         return Err(IldError::Invalid { path: path.into(), detail });
     }
     let values = decode_slice_hu(&header)?;
-    Ok(values.iter().map(|&v| v != (header.intercept as f32)).collect())
+    Ok(values.iter().map(|&v| ((f64::from(v) - header.intercept) / header.slope).round() as i64).collect())
+}
+
+/// Reads a HUG lung mask (nonzero pixels are lung); it must have the slice's size.
+pub fn read_lung_mask(path: &Path, rows: usize, cols: usize) -> Result<Vec<bool>, IldError> {
+    Ok(read_mask_values(path, rows, cols, "lung mask")?.iter().map(|&v| v != 0).collect())
 }
 
 #[cfg(test)]
@@ -191,7 +199,7 @@ mod tests {
             fs::create_dir_all(dir.join(p).parent().unwrap()).unwrap();
             fs::write(dir.join(p), b"").unwrap();
         }
-        let index = index_mask_files(&dir);
+        let index = index_mask_files(&dir, "lung_mask");
         assert_eq!(index.len(), 2, "the CT copy is not a mask: {index:?}");
         let txt = Path::new("/db/ILD_DB_txtROIs/12");
         assert_eq!(

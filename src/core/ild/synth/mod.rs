@@ -15,7 +15,7 @@ use rand::RngExt;
 use rand_pcg::Pcg64;
 use serde::Serialize;
 
-use super::database::{LUNG_MASKS, TXT_ROIS};
+use super::database::{LUNG_MASKS, TXT_ROIS, VOLUME_ROIS};
 use super::lung::mask::fill_holes;
 use super::polygon::rasterize;
 use super::roi::PixelPoint;
@@ -39,15 +39,16 @@ pub struct IldSynthConfig {
     pub size: usize,
     pub spacing_mm: f64,
     pub seed: u64,
-    /// Also write each slice's lung mask (the anatomy's lungs, holes filled) in the HUG
-    /// `ILD_DB_lungMasks` layout.
+    /// Also write each slice's lung mask (the anatomy's lungs, holes filled) and label mask (each
+    /// contour's pixels set to its class's code, [`label_code`]) in the HUG layout
+    /// (`ILD_DB_lungMasks`, `ILD_DB_volumeROIs`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub lung_masks: bool,
+    pub masks: bool,
 }
 
 impl Default for IldSynthConfig {
     fn default() -> Self {
-        Self { patients: 6, slices: 3, size: 320, spacing_mm: 1.09375, seed: 2016, lung_masks: false }
+        Self { patients: 6, slices: 3, size: 320, spacing_mm: 1.09375, seed: 2016, masks: false }
     }
 }
 
@@ -69,6 +70,15 @@ const PADDING_HU: f32 = -2000.0;
 
 fn uid(seed: u64, parts: &[u64]) -> String {
     format!("2.25.{}", parts.iter().fold(mix_seed(seed, SYNTH_STREAM), |s, &p| mix_seed(s, p)))
+}
+
+/// The code of a label in the HUG label masks (`ILD_DB_volumeROIs`): the six classes are 1 to 6 in
+/// the classes' order, reticulation 8, as in the MedGIFT database's numbering.
+pub fn label_code(label: &str) -> i16 {
+    match IldClass::ALL.iter().position(|c| c.name() == label) {
+        Some(i) => i as i16 + 1,
+        None => 8,
+    }
 }
 
 /// The classes of contour `j` on slice `s` of patient `p`: every class in turn, so each
@@ -148,8 +158,10 @@ pub fn write_ild_study(
         let dir = txt.join(&id).join(series_folder);
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let mask_dir = out.join(LUNG_MASKS).join(&id).join(series_folder).join("lung_mask");
-        if config.lung_masks {
+        let label_dir = out.join(VOLUME_ROIS).join(&id).join(series_folder).join("roi_mask");
+        if config.masks {
             fs::create_dir_all(&mask_dir).map_err(io(&mask_dir))?;
+            fs::create_dir_all(&label_dir).map_err(io(&label_dir))?;
         }
         let (study_uid, series_uid) = (uid(config.seed, &[p as u64, 0]), uid(config.seed, &[p as u64, 1]));
         let mut roi_text = format!(
@@ -167,17 +179,24 @@ pub fn write_ild_study(
             };
             let slice_number = (3 + 5 * s) as i32;
             let mut taken = vec![false; n * n];
+            let mut labels = vec![0i16; n * n];
             for j in 0..2 {
                 let class = contour_class(p, s, j);
                 let Some((polygon, mask)) = place_region(&lung, &taken, n, j % 2 == 0, &mut rng) else { continue };
                 let region: Vec<bool> = (0..n * n).map(|k| mask[k] && lung[k]).collect();
                 texture::draw(class, &mut hu, &region, n, config.spacing_mm, &mut rng);
                 taken.iter_mut().zip(&mask).for_each(|(t, &m)| *t |= m);
+                labels.iter_mut().zip(&mask).filter(|(_, m)| **m).for_each(|(l, _)| *l = label_code(class.name()));
                 roi_block(&mut roi_text, class.name(), slice_number, &polygon, config.spacing_mm);
             }
             if s == 0 && p % 2 == 1 {
                 // a label outside the six classes, as the HUG files have (listed and ignored)
-                if let Some((polygon, _)) = place_region(&lung, &taken, n, true, &mut rng) {
+                if let Some((polygon, mask)) = place_region(&lung, &taken, n, true, &mut rng) {
+                    labels
+                        .iter_mut()
+                        .zip(&mask)
+                        .filter(|(_, m)| **m)
+                        .for_each(|(l, _)| *l = label_code("reticulation"));
                     roi_block(&mut roi_text, "reticulation", slice_number, &polygon, config.spacing_mm);
                 }
             }
@@ -205,14 +224,16 @@ pub fn write_ild_study(
                 padding: Some((f64::from(PADDING_HU) - INTERCEPT) as i16),
             };
             write_ct_slice(&path, &slice)?;
-            if config.lung_masks {
-                let mask: Vec<i16> = fill_holes(&lung, n, n).iter().map(|&l| if l { 255 } else { 0 }).collect();
-                let mask_path = mask_dir.join(format!("lung_mask_1_{slice_number:02}.dcm"));
-                let sop = uid(config.seed, &[p as u64, 3, s as u64]);
-                write_ct_slice(
-                    &mask_path,
-                    &CtSlice { sop_instance_uid: &sop, intercept: 0.0, stored: &mask, padding: None, ..slice },
-                )?;
+            if config.masks {
+                let lung_mask: Vec<i16> = fill_holes(&lung, n, n).iter().map(|&l| if l { 255 } else { 0 }).collect();
+                for (dir, name, stored, k) in
+                    [(&mask_dir, "lung_mask", &lung_mask, 3), (&label_dir, "roi_mask", &labels, 4)]
+                {
+                    let sop = uid(config.seed, &[p as u64, k, s as u64]);
+                    let mask =
+                        CtSlice { sop_instance_uid: &sop, intercept: 0.0, stored, padding: None, ..slice.clone() };
+                    write_ct_slice(&dir.join(format!("{name}_1_{slice_number:02}.dcm")), &mask)?;
+                }
             }
             written += 1;
         }
