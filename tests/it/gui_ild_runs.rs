@@ -13,6 +13,7 @@ use cadet::core::eval::ScoreOptions;
 use cadet::core::eval::ild_eval::evaluate_ild;
 use cadet::core::eval::session::EvalKind;
 use cadet::core::ild::IldClass;
+use cadet::core::ild::lung::LungFocus;
 use cadet::core::train::{DeviceChoice, RunDir, Task, open_ild};
 use cadet::core::vis::ViewInput;
 use cadet::gui::{CadetApp, Tab};
@@ -92,9 +93,19 @@ fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
         h.get_by_label(label).click();
         h.run_steps(2);
         assert_eq!(h.state().training.form.task, task);
+        if task == Task::IldSlice {
+            // the slice level's lung setting
+            h.get_by_role_and_label(egui::Role::ComboBox, "lung").click();
+            h.run_steps(2);
+            h.get_by_label("smooth").click();
+            h.run_steps(2);
+            assert_eq!(h.state().training.form.lung, LungFocus::Smooth);
+        }
     }
     let form = h.state().training.form.clone();
     assert_eq!((form.task, form.classes, form.folds, form.study.as_path()), (Task::IldPatch, 6, 5, root.as_path()));
+    assert_eq!(form.lung, LungFocus::None, "the patch task has no lung setting");
+    assert!(h.query_by_label("lung").is_none());
     assert!(h.query_by_label("patches per contour").is_some());
     assert!(h.query_by_label("views per candidate").is_none(), "a lymph-node setting");
     assert!(!h.get_by_label("Start").accesskit_node().is_disabled(), "an ILD root is ready to train on");
