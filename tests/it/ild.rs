@@ -114,11 +114,16 @@ pub fn hand_made(root: &Path) {
     fs::create_dir_all(&masks).unwrap();
     let stored: Vec<i16> =
         (0..256).map(|i| if (2..6).contains(&(i / 16)) && (3..9).contains(&(i % 16)) { 255 } else { 0 }).collect();
+    write_mask_of_slice_9(&masks.join("lung_mask_a_09.dcm"), &stored);
+}
+
+/// Writes a 16 × 16 mask of the hand-made series' slice 9 (stored values as given, no rescale).
+pub fn write_mask_of_slice_9(path: &Path, stored: &[i16]) {
     let mask = CtSlice {
         patient_id: "12",
         study_uid: "1.2.3",
         series_uid: "1.2.3.5",
-        sop_instance_uid: "1.2.3.5.9",
+        sop_instance_uid: &format!("1.2.3.5.{}", stored.iter().map(|&v| i64::from(v)).sum::<i64>()),
         instance_number: 9,
         rows: 16,
         columns: 16,
@@ -127,10 +132,10 @@ pub fn hand_made(root: &Path) {
         position_lps: [0.0, 0.0, -90.0],
         slope: 1.0,
         intercept: 0.0,
-        stored: &stored,
+        stored,
         padding: None,
     };
-    write_ct_slice(&masks.join("lung_mask_a_09.dcm"), &mask).unwrap();
+    write_ct_slice(path, &mask).unwrap();
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! level's two lung settings.
 
 use cadet::core::dataset::{InputNormalization, Purpose, Sample};
-use cadet::core::dicom::{CtSlice, write_ct_slice};
 use cadet::core::ild::dataset::{IldInput, IldItem, IldLevel, IldSet};
 use cadet::core::ild::label_masks::label_agreement;
 use cadet::core::ild::lung::{LungFocus, estimate_lung_mask, read_lung_mask, shrink_mask};
@@ -12,7 +11,7 @@ use cadet::core::ild::synth::{Anatomy, IldSynthConfig, write_ild_study};
 use cadet::core::ild::{IldClass, IldDatabase, ild_rgb};
 
 use crate::common::{cadet, stderr};
-use crate::ild::hand_made;
+use crate::ild::{hand_made, write_mask_of_slice_9};
 
 fn study_with_masks() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -102,23 +101,7 @@ fn label_codes_are_found_from_the_contours_and_their_agreement_counted() {
     let stored: Vec<i16> = (0..256).map(|i| if inside[i] || extra.contains(&i) { 7 } else { 0 }).collect();
     let dir = tmp.path().join("ILD_DB_volumeROIs").join("12").join("roi_mask");
     std::fs::create_dir_all(&dir).unwrap();
-    let mask = CtSlice {
-        patient_id: "12",
-        study_uid: "1.2.3",
-        series_uid: "1.2.3.6",
-        sop_instance_uid: "1.2.3.6.9",
-        instance_number: 9,
-        rows: 16,
-        columns: 16,
-        pixel_spacing_mm: [0.5, 0.5],
-        slice_thickness_mm: 1.0,
-        position_lps: [0.0, 0.0, -90.0],
-        slope: 1.0,
-        intercept: 0.0,
-        stored: &stored,
-        padding: None,
-    };
-    write_ct_slice(&dir.join("roi_mask_a_09.dcm"), &mask).unwrap();
+    write_mask_of_slice_9(&dir.join("roi_mask_a_09.dcm"), &stored);
     let db = IldDatabase::open(tmp.path()).unwrap();
     assert!(
         db.patients[0].warnings.iter().any(|w| w.contains("no roi mask for slice(s) 4 ")),
