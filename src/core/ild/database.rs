@@ -207,19 +207,19 @@ impl IldDatabase {
 /// Pairs the patient's slices with their `ILD_DB_lungMasks` and `ILD_DB_volumeROIs` files; a
 /// slice without one is named in the warnings (the slice level then estimates its lung).
 fn attach_masks(patient: &mut IldPatient) {
-    let kinds = [("lung_mask", patient.lung_mask_dir.clone()), ("roi_mask", patient.volume_roi_dir.clone())];
-    for (kind, dir) in kinds {
+    type Field = fn(&mut IldSlice) -> &mut Option<PathBuf>;
+    let kinds: [(&str, Option<PathBuf>, Field); 2] = [
+        ("lung_mask", patient.lung_mask_dir.clone(), |s| &mut s.lung_mask),
+        ("roi_mask", patient.volume_roi_dir.clone(), |s| &mut s.label_mask),
+    ];
+    for (kind, dir, field) in kinds {
         let Some(dir) = dir else { continue };
         let masks = index_mask_files(&dir, kind);
         let mut missing = Vec::new();
         for slice in &mut patient.slices {
-            let found = mask_for_slice(&masks, &patient.dir, &slice.header.path);
-            if found.is_none() {
+            *field(slice) = mask_for_slice(&masks, &patient.dir, &slice.header.path);
+            if field(slice).is_none() {
                 missing.push(slice.slice_number.to_string());
-            }
-            match kind {
-                "lung_mask" => slice.lung_mask = found,
-                _ => slice.label_mask = found,
             }
         }
         if !missing.is_empty() {

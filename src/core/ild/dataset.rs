@@ -136,7 +136,18 @@ impl IldSet {
             let detail = "the average lung mask needs the fold's training patients".into();
             return Err(IldError::Invalid { path: self.db.root.clone(), detail });
         };
-        let avg = Arc::new(AverageLungMask::of_patients(&self.db, train)?);
+        // the masks of loaded training patients are at hand; otherwise (evaluation) they are read
+        let loaded = train.iter().all(|&p| self.images.slices.get(p).is_some_and(Option::is_some));
+        let masks: Option<Vec<(&[bool], usize, usize)>> = loaded
+            .then(|| {
+                let images = train.iter().flat_map(|&p| self.images.slices[p].iter().flatten());
+                images.map(|im| im.lung.as_deref().map(|m| (m, im.rows, im.cols))).collect()
+            })
+            .flatten();
+        let avg = Arc::new(match masks {
+            Some(masks) => AverageLungMask::of_masks(masks.into_iter()),
+            None => AverageLungMask::of_patients(&self.db, train)?,
+        });
         self.average = Some(avg.clone());
         Ok(avg)
     }
@@ -144,7 +155,7 @@ impl IldSet {
     /// Decodes the slices of the given patients.
     pub fn load_images(&mut self, patients: &[usize]) -> Result<(), IldError> {
         let focus = if self.level == IldLevel::Slice { self.input.lung } else { LungFocus::None };
-        self.images = SliceImages::load(&self.db, patients, focus == LungFocus::Smooth)?;
+        self.images = SliceImages::load(&self.db, patients, focus != LungFocus::None)?;
         if self.level != IldLevel::Slice {
             return Ok(());
         }
@@ -163,7 +174,7 @@ impl IldSet {
                     if let Some(avg) = &average {
                         overlay(&mut planes, &avg.at(h, w), outside);
                     }
-                    if let Some(lung) = &im.lung {
+                    if let (LungFocus::Smooth, Some(lung)) = (focus, &im.lung) {
                         let inside = shrink_mask(lung, im.rows, im.cols, factor);
                         let spacing = slice.header.pixel_spacing_mm.map_or(1.0, |s| s[1]);
                         smooth_outside(&mut planes, h, w, &inside, SMOOTH_SIGMA_MM / (spacing * factor as f64));

@@ -20,7 +20,7 @@ pub use slice_view::{Display, FILL_ALPHA, LUNG_COLOUR, axial_image_rect, class_c
 
 use crate::core::dicom::SliceHeader;
 use crate::core::ild::database::slice_hu;
-use crate::core::ild::lung::{MaskSource, estimate_lung_mask, read_lung_mask};
+use crate::core::ild::lung::{MaskSource, estimate_lung_mask, lung_mask_of};
 use crate::core::ild::patches::PatchRef;
 use crate::core::ild::series::{SeriesSlice, series_slices};
 use crate::core::ild::{CLASSES, IldDatabase, IldPatient, IldSlice};
@@ -94,13 +94,12 @@ pub struct ShownLung {
 impl ShownLung {
     fn of(hu: &[f32], header: &SliceHeader, file: Option<&Path>) -> ShownLung {
         let (rows, cols) = (usize::from(header.rows), usize::from(header.columns));
-        let read = file.map(|f| read_lung_mask(f, rows, cols));
-        match read {
-            Some(Ok(mask)) => ShownLung { mask, source: MaskSource::Hug, problem: None },
-            other => ShownLung {
+        match lung_mask_of(file, hu, rows, cols) {
+            Ok((mask, source)) => ShownLung { mask, source, problem: None },
+            Err(e) => ShownLung {
                 mask: estimate_lung_mask(hu, rows, cols),
                 source: MaskSource::Estimated,
-                problem: other.and_then(Result::err).map(|e| e.to_string()),
+                problem: Some(e.to_string()),
             },
         }
     }

@@ -183,6 +183,10 @@ mod tests {
                 hu[r * 7 + c] = if (r, c) == (3, 3) { 40.0 } else { -850.0 };
             }
         }
+        // the aerated pixels inside the body: the lung without its vessel, not the air around it
+        let aerated = aerated_inside_body(&hu, 7, 7);
+        let expected: Vec<usize> = (2..5).flat_map(|r| (2..5).map(move |c| r * 7 + c)).filter(|&i| i != 24).collect();
+        assert_eq!((0..49).filter(|&i| aerated[i]).collect::<Vec<_>>(), expected);
         let m = estimate_lung_mask(&hu, 7, 7);
         let inside: Vec<usize> = (0..49).filter(|&i| m[i]).collect();
         let expected: Vec<usize> = (2..5).flat_map(|r| (2..5).map(move |c| r * 7 + c)).collect();

@@ -12,6 +12,8 @@
 
 pub mod mask;
 
+use std::path::Path;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -45,9 +47,20 @@ named_choice!(LungFocus, "lung focus", { None => "none", Average => "average", S
 /// A slice's lung mask (row-major, the slice's size) and where it comes from: the slice's HUG
 /// mask file when it has one, otherwise estimated from its HU.
 pub fn slice_lung_mask(slice: &IldSlice, hu: &[f32]) -> Result<(Vec<bool>, MaskSource), IldError> {
-    match &slice.lung_mask {
-        Some(path) => Ok((read_lung_mask(path, slice.rows(), slice.cols())?, MaskSource::Hug)),
-        None => Ok((estimate_lung_mask(hu, slice.rows(), slice.cols()), MaskSource::Estimated)),
+    lung_mask_of(slice.lung_mask.as_deref(), hu, slice.rows(), slice.cols())
+}
+
+/// The lung mask of a `rows × cols` slice of HU: its mask file when it has one (`file`),
+/// otherwise estimated.
+pub fn lung_mask_of(
+    file: Option<&Path>,
+    hu: &[f32],
+    rows: usize,
+    cols: usize,
+) -> Result<(Vec<bool>, MaskSource), IldError> {
+    match file {
+        Some(path) => Ok((read_lung_mask(path, rows, cols)?, MaskSource::Hug)),
+        None => Ok((estimate_lung_mask(hu, rows, cols), MaskSource::Estimated)),
     }
 }
 
@@ -97,13 +110,24 @@ impl AverageLungMask {
                 Ok(mask_fractions(&mask, s.rows(), s.cols(), g, g))
             })
             .collect::<Result<Vec<_>, IldError>>()?;
+        Ok(AverageLungMask::of_fractions(fractions))
+    }
+
+    /// The average of masks at hand (`(mask, rows, cols)` of every slice).
+    pub fn of_masks<'a>(masks: impl Iterator<Item = (&'a [bool], usize, usize)>) -> AverageLungMask {
+        let g = AVERAGE_GRID;
+        AverageLungMask::of_fractions(masks.map(|(m, rows, cols)| mask_fractions(m, rows, cols, g, g)).collect())
+    }
+
+    fn of_fractions(fractions: Vec<Vec<f32>>) -> AverageLungMask {
+        let g = AVERAGE_GRID;
         let mut values = vec![0f32; g * g];
         for f in &fractions {
             values.iter_mut().zip(f).for_each(|(v, x)| *v += x);
         }
         let n = fractions.len().max(1) as f32;
         values.iter_mut().for_each(|v| *v /= n);
-        Ok(AverageLungMask { values, slices: fractions.len() })
+        AverageLungMask { values, slices: fractions.len() }
     }
 
     /// The average on an `h × w` grid covering the same image (nearest cell).
