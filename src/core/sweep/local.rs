@@ -122,12 +122,40 @@ pub fn cancel_local(sweep: &Sweep) -> Result<Vec<usize>, SweepError> {
     for index in 0..sweep.runs.len() {
         if task_alive(&sweep.dir, index)
             && let Some((pid, _)) = read_task_pid(&sweep.dir, index)
+            && terminate(pid, || task_alive(&sweep.dir, index))?
         {
-            run_tool("kill", &[pid.to_string()], DEFAULT_TIMEOUT, "the `kill` program (procps) is needed")?;
             ended.push(index);
         }
     }
     Ok(ended)
+}
+
+/// Sends SIGTERM to `pid`; returns whether it was sent. A process that ends between the check
+/// and the signal (a Slurm task that `scancel` is ending, a task that just finished) is not an
+/// error: `kill` fails, `still_alive` says it is gone, and nothing was sent.
+fn terminate(pid: u32, still_alive: impl Fn() -> bool) -> Result<bool, SweepError> {
+    match run_tool("kill", &[pid.to_string()], DEFAULT_TIMEOUT, "the `kill` program (procps) is needed") {
+        Ok(_) => Ok(true),
+        Err(SweepError::ToolFailed { .. }) if !still_alive() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_gone_before_its_signal_is_not_an_error() {
+        // above the largest pid_max Linux allows (2^22), so no process has it
+        let gone = (1 << 22) + 1;
+        assert!(!terminate(gone, || false).unwrap());
+        let failed = terminate(gone, || true).unwrap_err();
+        assert!(matches!(failed, SweepError::ToolFailed { .. }), "{failed}");
+        let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(terminate(sleeper.id(), || true).unwrap());
+        assert!(!sleeper.wait().unwrap().success());
+    }
 }
 
 /// The sweep's tasks alive on this host, as the scheduler would report them.
