@@ -13,6 +13,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::choice::choice;
 use super::sweep_task::{CollectArgs, print_status, run_cancel, run_collect, run_task, scheduler_tasks};
 use super::train::RunArgs;
+use crate::core::ild::lung::LungFocus;
 use crate::core::models::ModelKind;
 use crate::core::study::Region;
 use crate::core::sweep::slurm::{self, SlurmOptions};
@@ -80,6 +81,10 @@ pub struct LaunchArgs {
     /// Table II) instead of one network on the pooled regions.
     #[arg(long, requires = "regions")]
     pub per_region: bool,
+    /// Lung settings the ild-slice task trains under, each a configuration of its own:
+    /// none,average,smooth (the paper's §II-B comparison); unset: --lung.
+    #[arg(long, value_parser = choice::<LungFocus>(), value_delimiter = ',', conflicts_with = "lung")]
+    pub lungs: Vec<LungFocus>,
     /// Pretrained weights of one model: MODEL=FILE (repeat per model; --weights is for all).
     #[arg(long)]
     pub model_weights: Vec<String>,
@@ -173,6 +178,7 @@ fn grid_of(args: &LaunchArgs) -> anyhow::Result<Grid> {
                 },
                 regions: args.regions.iter().map(|r| Region::parse(r).code().to_string()).collect(),
                 per_region: args.per_region,
+                lungs: args.lungs.clone(),
                 weights,
                 sample_size: args.run.size,
                 ild_study: args.ild_study.clone(),

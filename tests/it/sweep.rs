@@ -230,7 +230,8 @@ fn a_local_sweep_of_the_ild_tasks_reports_table_three() {
     let runs = dir.path().join("R");
     let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/ild");
     let (s, r) = (study.to_str().unwrap(), runs.to_str().unwrap());
-    // the tiny settings of the ILD training test, 2 folds of each task
+    // the tiny settings of the ILD training test, 2 folds of each task, the slice level also
+    // under the average lung mask (a configuration and a Table III row of its own)
     let args = [
         "sweep",
         "--study",
@@ -241,6 +242,8 @@ fn a_local_sweep_of_the_ild_tasks_reports_table_three() {
         "cifarnet",
         "--regimes",
         "ri",
+        "--lungs",
+        "none,average",
         "--folds",
         "2",
         "--epochs",
@@ -269,9 +272,9 @@ fn a_local_sweep_of_the_ild_tasks_reports_table_three() {
     ]
     .map(String::from);
     let out = run(&args);
-    assert!(out.contains("4 runs planned"), "{out}");
+    assert!(out.contains("6 runs planned"), "{out}");
     let status = run(&["sweep".into(), "status".into(), r.into()]);
-    assert!(status.contains("4 runs: 4 finished"), "{status}");
+    assert!(status.contains("6 runs: 6 finished"), "{status}");
     let line = status.lines().find(|l| l.contains("ild-patch-cifarnet-ri-f2")).unwrap();
     assert_eq!(line.split_whitespace().nth(2), Some("ild-patch"), "{status}");
     // folds pooled: every patient is tested once, so every contoured slice and every patch is scored
@@ -280,18 +283,29 @@ fn a_local_sweep_of_the_ild_tasks_reports_table_three() {
     let patches = cadet::core::ild::patches::select_patches(&db, 16, 20, 2016).len();
     let (slice_accuracy, slice_items) = pooled(&runs, "ild-slice-cifarnet-ri");
     let (patch_accuracy, patch_items) = pooled(&runs, "ild-patch-cifarnet-ri");
-    assert_eq!((slice_items as usize, patch_items as usize), (slices, patches));
+    let (averaged_accuracy, averaged_items) = pooled(&runs, "ild-slice-cifarnet-ri-lung-average");
+    assert_eq!((slice_items as usize, patch_items as usize, averaged_items as usize), (slices, patches, slices));
     let md = std::fs::read_to_string(runs.join("report.md")).unwrap();
     assert!(md.contains("| model | regime | slice-CV2 | patch-CV2 |"), "{md}");
     let row: Vec<&str> =
         md.lines().find(|l| l.starts_with("| cifarnet | ri |")).unwrap().split('|').map(str::trim).collect();
     assert!(row[3].starts_with(&format!("{slice_accuracy:.3} [")), "{md}");
     assert!(row[4].starts_with(&format!("{patch_accuracy:.3} [")), "{md}");
+    let averaged: Vec<&str> = md
+        .lines()
+        .find(|l| l.starts_with("| cifarnet | ri, lung average |"))
+        .unwrap()
+        .split('|')
+        .map(str::trim)
+        .collect();
+    assert!(averaged[3].starts_with(&format!("{averaged_accuracy:.3} [")), "{md}");
+    assert_eq!(averaged[4], "-", "the patch level has no lung setting: {md}");
     let mut csv = csv::Reader::from_path(runs.join("report.csv")).unwrap();
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 1);
-    let number = |i: usize| rows[0][i].parse::<f64>().unwrap();
-    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][2], &rows[0][6]), ("cifarnet", "ri", "2", "2"));
-    assert_eq!((number(3), number(7)), (slice_accuracy, patch_accuracy));
-    assert!(0.0 <= number(4) && number(4) <= number(5) && number(5) <= 1.0, "{:?}", rows[0]);
+    assert_eq!(rows.len(), 2);
+    let number = |row: usize, i: usize| rows[row][i].parse::<f64>().unwrap();
+    assert_eq!((&rows[0][0], &rows[0][1], &rows[0][2], &rows[0][3], &rows[0][7]), ("cifarnet", "ri", "none", "2", "2"));
+    assert_eq!((number(0, 4), number(0, 8)), (slice_accuracy, patch_accuracy));
+    assert!(0.0 <= number(0, 5) && number(0, 5) <= number(0, 6) && number(0, 6) <= 1.0, "{:?}", rows[0]);
+    assert_eq!((&rows[1][2], number(1, 4), &rows[1][8]), ("average", averaged_accuracy, ""));
 }

@@ -19,6 +19,7 @@ use crate::core::atomic::{create_fresh_dir, write_atomically, write_bytes_atomic
 use crate::core::dataset::Purpose;
 use crate::core::ild::IldClass;
 use crate::core::ild::dataset::{IldItem, IldSet};
+use crate::core::ild::lung::LungFocus;
 use crate::core::train::{RunDir, Task, TrainConfig, open_ild, select_device};
 
 /// One fold's figures.
@@ -34,6 +35,10 @@ pub struct IldEvalReport {
     pub task: Task,
     pub model: String,
     pub regime: String,
+    /// How the slice-level inputs showed the lung (reports written before it was recorded:
+    /// `none`).
+    #[serde(default)]
+    pub lung: LungFocus,
     /// run, cv or ensemble.
     pub kind: String,
     pub folds_total: usize,
@@ -157,6 +162,7 @@ pub fn evaluate_ild(
         task: config.task,
         model: config.model.to_string(),
         regime: config.regime.name().to_string(),
+        lung: config.lung,
         kind: kind.name().to_string(),
         folds_total: config.folds,
         runs: runs.to_vec(),

@@ -1,9 +1,11 @@
 //! The paper's Table III: the cross-validated accuracy of every model × regime on the ILD slice
 //! and patch tasks, as Markdown and CSV; one definition for `cadet report` and sweep reports.
+//! Slice-level runs under a lung setting other than `none` (§II-B) get rows of their own.
 
 use std::io::Write;
 
 use super::ild_eval::IldEvalReport;
+use crate::core::ild::lung::LungFocus;
 use crate::core::train::Task;
 
 /// One cell of the table: a configuration's pooled accuracy on one ILD task.
@@ -12,6 +14,8 @@ pub struct TableIiiCell {
     pub model: String,
     pub regime: String,
     pub task: Task,
+    /// How the slice-level inputs showed the lung (`none` for the patch level).
+    pub lung: LungFocus,
     /// The cross-validation's folds (the `CV5` of the column name).
     pub folds: usize,
     /// The pooled accuracy and its 95 % interval, or why there is none yet.
@@ -25,29 +29,33 @@ impl TableIiiCell {
             model: r.model.clone(),
             regime: r.regime.clone(),
             task: r.task,
+            lung: r.lung,
             folds: r.folds_total,
             accuracy: Ok((r.pooled.accuracy, r.ci.as_ref().map(|c| (c.accuracy.lower, c.accuracy.upper)))),
         }
     }
 }
 
-/// One row: a model and regime with its slice- and patch-level cells.
+/// One row: a model, regime and lung setting with its slice- and patch-level cells.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableIiiRow<'a> {
     pub model: &'a str,
     pub regime: &'a str,
+    pub lung: LungFocus,
     pub slice: Option<&'a TableIiiCell>,
     pub patch: Option<&'a TableIiiCell>,
 }
 
-/// The rows, model × regime in the order the cells first name them.
+/// The rows, model × regime × lung setting in the order the cells first name them.
 pub fn table_iii_rows(cells: &[TableIiiCell]) -> Vec<TableIiiRow<'_>> {
     let mut rows: Vec<TableIiiRow<'_>> = Vec::new();
     for cell in cells.iter().filter(|c| c.task.is_ild()) {
-        let at = match rows.iter().position(|r| r.model == cell.model && r.regime == cell.regime) {
+        let at = match rows.iter().position(|r| r.model == cell.model && r.regime == cell.regime && r.lung == cell.lung)
+        {
             Some(at) => at,
             None => {
-                rows.push(TableIiiRow { model: &cell.model, regime: &cell.regime, slice: None, patch: None });
+                let (model, regime, lung) = (&cell.model, &cell.regime, cell.lung);
+                rows.push(TableIiiRow { model, regime, lung, slice: None, patch: None });
                 rows.len() - 1
             }
         };
@@ -84,23 +92,27 @@ pub fn table_iii_markdown(cells: &[TableIiiCell]) -> String {
         "|---|---|---|---|".to_string(),
     ];
     for r in table_iii_rows(cells) {
-        lines.push(format!("| {} | {} | {} | {} |", r.model, r.regime, cell_text(r.slice), cell_text(r.patch)));
+        let regime = match r.lung {
+            LungFocus::None => r.regime.to_string(),
+            lung => format!("{}, lung {lung}", r.regime),
+        };
+        lines.push(format!("| {} | {regime} | {} | {} |", r.model, cell_text(r.slice), cell_text(r.patch)));
     }
     lines.join("\n") + "\n"
 }
 
-/// Table III as CSV: one line per row, each task's folds, accuracy and interval bounds (empty
+/// Table III as CSV: one line per row (model, regime, lung setting), each task's folds, accuracy and interval bounds (empty
 /// when unknown), and why cells are missing.
 pub fn write_table_iii_csv(w: &mut dyn Write, cells: &[TableIiiCell]) -> std::io::Result<()> {
     let mut csv = csv::Writer::from_writer(w);
-    let mut head = vec!["model".to_string(), "regime".to_string()];
+    let mut head = vec!["model".to_string(), "regime".to_string(), "lung".to_string()];
     for task in ["slice", "patch"] {
         head.extend(["folds", "accuracy", "accuracy_lower", "accuracy_upper"].map(|f| format!("{task}_{f}")));
     }
     head.push("pending".into());
     csv.write_record(&head)?;
     for r in table_iii_rows(cells) {
-        let mut record = vec![r.model.to_string(), r.regime.to_string()];
+        let mut record = vec![r.model.to_string(), r.regime.to_string(), r.lung.to_string()];
         let mut pending = Vec::new();
         for cell in [r.slice, r.patch] {
             let (value, interval) = match cell.map(|c| &c.accuracy) {
@@ -135,15 +147,19 @@ mod tests {
         task: Task,
         accuracy: Result<(f64, Option<(f64, f64)>), String>,
     ) -> TableIiiCell {
-        TableIiiCell { model: model.into(), regime: regime.into(), task, folds: 5, accuracy }
+        TableIiiCell { model: model.into(), regime: regime.into(), task, lung: LungFocus::None, folds: 5, accuracy }
     }
 
-    /// Hand-made cells: alexnet-l ri has both tasks (the patch cell given first), googlenet-l
-    /// tl only a pending slice cell; rows keep the order the cells first name them.
+    /// Hand-made cells: alexnet-l ri has both tasks (the patch cell given first) and a slice
+    /// cell under the average lung mask, googlenet-l tl only a pending slice cell; rows keep
+    /// the order the cells first name them.
     fn cells() -> Vec<TableIiiCell> {
+        let averaged =
+            TableIiiCell { lung: LungFocus::Average, ..cell("alexnet-l", "ri", Task::IldSlice, Ok((0.625, None))) };
         vec![
             cell("alexnet-l", "ri", Task::IldPatch, Ok((0.75, Some((0.625, 0.875))))),
             cell("googlenet-l", "tl", Task::IldSlice, Err("2 of 5 folds not finished".into())),
+            averaged,
             cell("alexnet-l", "ri", Task::IldSlice, Ok((0.5, None))),
         ]
     }
@@ -159,6 +175,7 @@ mod tests {
                 "|---|---|---|---|",
                 "| alexnet-l | ri | 0.500 | 0.750 [0.625, 0.875] |",
                 "| googlenet-l | tl | (2 of 5 folds not finished) | - |",
+                "| alexnet-l | ri, lung average | 0.625 | - |",
             ]
         );
         let mut csv = Vec::new();
@@ -167,10 +184,11 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "model,regime,slice_folds,slice_accuracy,slice_accuracy_lower,slice_accuracy_upper,\
+            "model,regime,lung,slice_folds,slice_accuracy,slice_accuracy_lower,slice_accuracy_upper,\
              patch_folds,patch_accuracy,patch_accuracy_lower,patch_accuracy_upper,pending"
         );
-        assert_eq!(lines[1], "alexnet-l,ri,5,0.5,,,5,0.75,0.625,0.875,");
-        assert_eq!(lines[2], "googlenet-l,tl,5,,,,,,,,ild-slice: 2 of 5 folds not finished");
+        assert_eq!(lines[1], "alexnet-l,ri,none,5,0.5,,,5,0.75,0.625,0.875,");
+        assert_eq!(lines[2], "googlenet-l,tl,none,5,,,,,,,,ild-slice: 2 of 5 folds not finished");
+        assert_eq!(lines[3], "alexnet-l,ri,average,5,0.625,,,,,,,");
     }
 }

@@ -1,5 +1,5 @@
-//! An experiment grid (tasks × models × regimes × folds, and regions when each lymph-node
-//! region trains on its own; reported per region) and its expansion into one training
+//! An experiment grid (tasks × models × regimes × folds, regions when each lymph-node region
+//! trains on its own, lung settings of the ILD slice task) and its expansion into one training
 //! configuration per run, with the combinations that cannot run set aside and their reasons.
 
 use std::collections::BTreeMap;
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::core::ild::is_ild_root;
+use crate::core::ild::lung::LungFocus;
 use crate::core::models::ModelKind;
 use crate::core::train::{Regime, Task, TrainConfig};
 
@@ -29,6 +30,11 @@ pub struct Grid {
     /// region and fold) instead of one network on the pooled regions.
     #[serde(default)]
     pub per_region: bool,
+    /// The lung settings the ild-slice task trains under, each its own configuration (the
+    /// paper's §II-B comparison of the average mask and smoothing outside the lung); empty: the
+    /// base's. The other tasks always train with `none`.
+    #[serde(default)]
+    pub lungs: Vec<LungFocus>,
     /// Pretrained weights per model name, for the `tl` and `imnet` regimes.
     #[serde(default)]
     pub weights: BTreeMap<String, PathBuf>,
@@ -62,12 +68,15 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// The name of a configuration: the ILD task when it is one, model and regime, and the input
-/// size when it is not the model's own.
+/// The name of a configuration: the ILD task when it is one, model and regime, the lung
+/// setting when it is not `none`, and the input size when it is not the model's own.
 pub fn configuration_name(config: &TrainConfig) -> String {
     let mut name = format!("{}-{}", config.model.name(), config.regime.name());
     if config.task.is_ild() {
         name = format!("{}-{name}", config.task.name());
+    }
+    if config.lung != LungFocus::None {
+        name.push_str(&format!("-lung-{}", config.lung));
     }
     if let Some(size) = config.input_size {
         name.push_str(&format!("-{size}px"));
@@ -109,6 +118,9 @@ impl Grid {
         }
         c.task = task;
         c.classes = task.classes();
+        if task != Task::IldSlice {
+            c.lung = LungFocus::None;
+        }
         if task.is_ild() {
             c.study = self.ild_study.clone().unwrap_or(c.study);
             c.bank = None;
@@ -133,13 +145,21 @@ impl Grid {
         }
     }
 
+    /// The lung settings a task trains under.
+    fn lung_settings(&self, task: Task, base: &TrainConfig) -> Vec<LungFocus> {
+        match task {
+            Task::IldSlice if !self.lungs.is_empty() => self.lungs.clone(),
+            _ => vec![base.lung],
+        }
+    }
+
     /// The regions trained on their own (`None`: the base's, by default the pooled study;
     /// always for the ILD tasks).
     fn trained_regions(&self, task: Task) -> Vec<Option<String>> {
         if self.per_region && !task.is_ild() { self.regions.iter().cloned().map(Some).collect() } else { vec![None] }
     }
 
-    /// Every run of the grid, in order (task, model, regime, region, fold), with its run
+    /// Every run of the grid, in order (task, model, regime, lung setting, region, fold), with its run
     /// directory under `runs_dir`; invalid combinations are skipped once per configuration,
     /// with the reason. A configuration's runs of every region pool into one row of the report
     /// (each patient is tested once, by its region's network).
@@ -149,11 +169,13 @@ impl Grid {
         for task in self.tasks() {
             let base = self.task_base(task);
             let refusal = if task.is_ild() { self.ild_refusal(&base) } else { None };
+            let lungs = self.lung_settings(task, &base);
             for &model in &self.models {
-                for &regime in &self.regimes {
+                for (&regime, lung) in self.regimes.iter().flat_map(|r| lungs.iter().map(move |&l| (r, l))) {
                     let mut c = base.clone();
                     c.model = model;
                     c.regime = regime;
+                    c.lung = lung;
                     let own_size = if task.is_ild() { 64 } else { model.view_size().min(64) };
                     c.sample_size = self.sample_size.unwrap_or(own_size);
                     c.runs_dir = runs_dir.to_path_buf();
@@ -204,6 +226,7 @@ mod tests {
             regimes: vec![Regime::Ri, Regime::Tl, Regime::Imnet],
             regions: vec!["MED".into(), "ABD".into()],
             per_region: false,
+            lungs: Vec::new(),
             weights: BTreeMap::from([("alexnet-l".to_string(), PathBuf::from("alexnet.pth"))]),
             sample_size: None,
             ild_study: None,
@@ -313,6 +336,43 @@ mod tests {
             runs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
             ["ild-patch-cifarnet-ri-f1", "ild-patch-cifarnet-ri-f2"]
         );
+    }
+
+    #[test]
+    fn lung_settings_multiply_the_slice_task_alone() {
+        let mut g = grid();
+        g.tasks = vec![Task::IldSlice, Task::IldPatch];
+        g.models = vec![ModelKind::Cifarnet];
+        g.regimes = vec![Regime::Ri];
+        g.regions.clear();
+        g.base.study = ild_root();
+        g.base.folds = 2;
+        g.lungs = vec![LungFocus::None, LungFocus::Average, LungFocus::Smooth];
+        let (runs, skipped) = g.expand(Path::new("R/runs"));
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let named: Vec<(&str, LungFocus)> = runs.iter().map(|r| (r.name.as_str(), r.config.lung)).collect();
+        assert_eq!(
+            named,
+            [
+                ("ild-slice-cifarnet-ri-f1", LungFocus::None),
+                ("ild-slice-cifarnet-ri-f2", LungFocus::None),
+                ("ild-slice-cifarnet-ri-lung-average-f1", LungFocus::Average),
+                ("ild-slice-cifarnet-ri-lung-average-f2", LungFocus::Average),
+                ("ild-slice-cifarnet-ri-lung-smooth-f1", LungFocus::Smooth),
+                ("ild-slice-cifarnet-ri-lung-smooth-f2", LungFocus::Smooth),
+                ("ild-patch-cifarnet-ri-f1", LungFocus::None),
+                ("ild-patch-cifarnet-ri-f2", LungFocus::None),
+            ]
+        );
+        assert_eq!(runs[3].configuration, "ild-slice-cifarnet-ri-lung-average");
+        // without a list the base's setting holds for the slice task; the patch task has none
+        g.lungs.clear();
+        g.base.task = Task::IldSlice;
+        g.base.lung = LungFocus::Smooth;
+        let (runs, skipped) = g.expand(Path::new("R/runs"));
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let lungs: Vec<LungFocus> = runs.iter().map(|r| r.config.lung).collect();
+        assert_eq!(lungs, [LungFocus::Smooth, LungFocus::Smooth, LungFocus::None, LungFocus::None]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The ILD half of a sweep report: each ILD configuration's folds evaluated together (test
-//! folds pooled, `evaluate_ild`), laid out as the paper's Table III (rows model × regime,
-//! columns slice- and patch-level accuracy with 95 % patient-bootstrap intervals).
+//! folds pooled, `evaluate_ild`), laid out as the paper's Table III (rows model × regime, and
+//! the slice level's lung setting where it is not `none`; columns slice- and patch-level
+//! accuracy with 95 % patient-bootstrap intervals).
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ pub fn ild_cells(rows: &[ReportRow]) -> Vec<TableIiiCell> {
             model: r.model.clone(),
             regime: r.regime.clone(),
             task: r.task,
+            lung: r.lung,
             folds: r.folds,
             accuracy: r
                 .accuracy

@@ -141,23 +141,6 @@ fn terminate(pid: u32, still_alive: impl Fn() -> bool) -> Result<bool, SweepErro
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_process_gone_before_its_signal_is_not_an_error() {
-        // above the largest pid_max Linux allows (2^22), so no process has it
-        let gone = (1 << 22) + 1;
-        assert!(!terminate(gone, || false).unwrap());
-        let failed = terminate(gone, || true).unwrap_err();
-        assert!(matches!(failed, SweepError::ToolFailed { .. }), "{failed}");
-        let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
-        assert!(terminate(sleeper.id(), || true).unwrap());
-        assert!(!sleeper.wait().unwrap().success());
-    }
-}
-
 /// The sweep's tasks alive on this host, as the scheduler would report them.
 pub fn local_tasks(sweep: &Sweep) -> std::collections::HashMap<usize, super::state::SchedulerInfo> {
     (0..sweep.runs.len())
@@ -188,4 +171,21 @@ pub fn plan_and_run_local(
         .map(|r| r.index)
         .collect();
     run_local(&mut sweep, exe, &todo, jobs, cancel, &mut |_| {})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_gone_before_its_signal_is_not_an_error() {
+        // above the largest pid_max Linux allows (2^22), so no process has it
+        let gone = (1 << 22) + 1;
+        assert!(!terminate(gone, || false).unwrap());
+        let failed = terminate(gone, || true).unwrap_err();
+        assert!(matches!(failed, SweepError::ToolFailed { .. }), "{failed}");
+        let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+        assert!(terminate(sleeper.id(), || true).unwrap());
+        assert!(!sleeper.wait().unwrap().success());
+    }
 }

@@ -15,6 +15,7 @@ use crate::core::atomic::{write_atomically, write_bytes_atomically};
 use crate::core::eval::ScoreOptions;
 use crate::core::eval::report::{EvalReport, FrocSummary};
 use crate::core::eval::session::{EvalKind, EvalRequest, evaluate};
+use crate::core::ild::lung::LungFocus;
 use crate::core::train::Task;
 
 /// How the runs are evaluated.
@@ -48,6 +49,8 @@ pub struct ReportRow {
     pub task: Task,
     pub model: String,
     pub regime: String,
+    /// The ILD slice task's lung setting (`none` for the other tasks).
+    pub lung: LungFocus,
     /// Runs pooled (folds, times regions when each trains on its own).
     pub folds: usize,
     /// `ln`: per region (in the grid's order, then `ALL`); `None` until every fold finished.
@@ -108,6 +111,7 @@ pub fn collect(
             task: first.task,
             model: first.model.name().to_string(),
             regime: first.regime.name().to_string(),
+            lung: first.lung,
             folds: members.len(),
             results: None,
             accuracy: None,
@@ -294,6 +298,7 @@ mod tests {
                 task: Task::Ln,
                 model: "cifarnet".into(),
                 regime: "ri".into(),
+                lung: LungFocus::None,
                 folds: 3,
                 results: Some(vec![result("MED", 0.9), result("ALL", 0.8)]),
                 accuracy: None,
@@ -304,6 +309,7 @@ mod tests {
                 task: Task::Ln,
                 model: "alexnet-l".into(),
                 regime: "ri".into(),
+                lung: LungFocus::None,
                 folds: 3,
                 results: None,
                 accuracy: None,
@@ -323,6 +329,7 @@ mod tests {
             task,
             model: "cifarnet".into(),
             regime: "ri".into(),
+            lung: LungFocus::None,
             folds: 5,
             results: None,
             accuracy,
@@ -337,6 +344,7 @@ mod tests {
             task: Task::Ln,
             model: "cifarnet".into(),
             regime: "ri".into(),
+            lung: LungFocus::None,
             folds: 3,
             results: Some(vec![RegionResult {
                 region: "ALL".into(),
@@ -367,7 +375,10 @@ mod tests {
                 && csv.contains("cifarnet-ri,cifarnet,ri,3,ALL,6,")
         );
         let ild = std::fs::read_to_string(dir.path().join("report-ild.csv")).unwrap();
-        assert_eq!(ild.lines().nth(1), Some("cifarnet,ri,5,0.875,0.75,1,5,,,,ild-patch: 1 of 5 folds not finished"));
+        assert_eq!(
+            ild.lines().nth(1),
+            Some("cifarnet,ri,none,5,0.875,0.75,1,5,,,,ild-patch: 1 of 5 folds not finished")
+        );
         // ILD tasks alone: Table III is the whole report and report.csv
         let alone = tempfile::tempdir().unwrap();
         write_report(alone.path(), &[slice, patch]).unwrap();

@@ -85,6 +85,7 @@ mod tests {
             regimes: vec![Regime::Ri],
             regions: vec![],
             per_region: false,
+            lungs: Vec::new(),
             weights: BTreeMap::new(),
             sample_size: None,
             ild_study: None,

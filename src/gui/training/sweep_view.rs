@@ -126,6 +126,7 @@ impl SweepView {
             regimes: vec![form.regime],
             regions: Vec::new(),
             per_region: false,
+            lungs: Vec::new(),
             weights: Default::default(),
             sample_size: Some(form.sample_size),
             ild_study: None,
