@@ -14,6 +14,7 @@ use crate::core::eval::ild_export::{confusion_image, confusion_shade, row_fracti
 use crate::core::eval::ild_metrics::IldIntervals;
 use crate::core::eval::{ClassificationReport, Interval};
 use crate::core::ild::IldClass;
+use crate::core::ild::lung::LungFocus;
 use crate::core::raster::RgbaImage;
 use crate::core::train::list_runs;
 
@@ -97,8 +98,8 @@ pub fn list_ui(ui: &mut egui::Ui, state: &mut IldEvalState) {
     ui.strong("ILD evaluations");
     for e in &state.evals {
         let on = state.selected.as_ref() == Some(&e.path);
-        let label =
-            format!("{} ({} {}, {}, {})", e.name, e.report.model, e.report.regime, e.report.task, e.report.kind);
+        let r = &e.report;
+        let label = format!("{} ({} {}{}, {}, {})", e.name, r.model, r.regime, lung_text(r), r.task, r.kind);
         if ui.selectable_label(on, label).clicked() {
             state.selected = if on { None } else { Some(e.path.clone()) };
             state.view = IldView::Pooled;
@@ -118,6 +119,14 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &IldEvalState, run: Option<&PathBuf
         .then_some(folds)
 }
 
+/// ", lung average" for a slice-level evaluation under a lung setting, else nothing.
+fn lung_text(r: &IldEvalReport) -> String {
+    match r.lung {
+        LungFocus::None => String::new(),
+        lung => format!(", lung {lung}"),
+    }
+}
+
 fn interval(i: Option<&Interval>) -> String {
     i.map_or(String::new(), |i| format!(" [{:.3}, {:.3}]", i.lower, i.upper))
 }
@@ -126,7 +135,7 @@ fn interval(i: Option<&Interval>) -> String {
 pub fn report_ui(ui: &mut egui::Ui, state: &mut IldEvalState, e: &IldEvalListing) -> IldEvalActions {
     let mut actions = IldEvalActions::default();
     let r = &e.report;
-    ui.heading(format!("{} — {} {} ({}), {}", e.name, r.model, r.regime, r.task, r.kind));
+    ui.heading(format!("{} — {} {}{} ({}), {}", e.name, r.model, r.regime, lung_text(r), r.task, r.kind));
     if r.task == crate::core::train::Task::IldSlice {
         ui.label("slice level: a prediction is a hit when it is one of the slice's classes");
     }

@@ -1,7 +1,8 @@
 //! ILD runs in the workbench, driven as a user drives it: the run form offers the ILD tasks and
-//! the ILD study root; a tiny ILD run trained with `cadet train` shows its task in the runs
-//! browser, is evaluated from the Evaluation tab (its confusion-matrix cells carry the counts the
-//! core's evaluation of the same run gives), and the Visualisation tab draws the filters, pool-5
+//! the ILD study root; a tiny 2-fold ILD cross-validation trained with `cadet cv` shows its task
+//! in the runs browser, a fold is evaluated from the Evaluation tab (its confusion-matrix cells
+//! carry the counts the core's evaluation of the same run gives) and then the whole
+//! cross-validation (the folds pooled as the core pools them), and the Visualisation tab draws the filters, pool-5
 //! maps, a deconvnet reconstruction and Grad-CAM for an annotated patch of its study, fed the
 //! input the evaluation feeds the network.
 
@@ -36,11 +37,14 @@ fn wait_for(h: &mut Harness<'static, CadetApp>, what: &str, done: impl Fn(&Harne
     panic!("the UI never showed {what}");
 }
 
-/// A tiny patch-level run (the settings of `ild::a_tiny_ild_run_trains_evaluates_and_reports`).
-fn tiny_patch_run(root: &Path, runs: &Path) -> PathBuf {
+/// A tiny patch-level 2-fold cross-validation (the settings of
+/// `ild::a_tiny_ild_run_trains_evaluates_and_reports`): its two runs.
+fn tiny_patch_cv(root: &Path, runs: &Path) -> [PathBuf; 2] {
     let (r, runs_s) = (root.to_str().unwrap(), runs.to_str().unwrap());
     let out = cadet(&[
-        "train",
+        "cv",
+        "--folds",
+        "2",
         "--task",
         "ild-patch",
         "--size",
@@ -61,14 +65,15 @@ fn tiny_patch_run(root: &Path, runs: &Path) -> PathBuf {
         runs_s,
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    std::path::absolute(runs.join("patch")).unwrap()
+    ["patch-f1", "patch-f2"].map(|name| std::path::absolute(runs.join(name)).unwrap())
 }
 
 #[test]
 fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
     let (tmp, root) = crate::ild::synth_study(11);
     let runs = tmp.path().join("runs");
-    let run = tiny_patch_run(&root, &runs);
+    let folds = tiny_patch_cv(&root, &runs);
+    let run = folds[0].clone();
     // the workbench opened on the ILD root offers it to the run form
     let opened = root.clone();
     let mut h = Harness::builder()
@@ -110,7 +115,7 @@ fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
     assert!(h.query_by_label("views per candidate").is_none(), "a lymph-node setting");
     assert!(!h.get_by_label("Start").accesskit_node().is_disabled(), "an ILD root is ready to train on");
     wait_for(&mut h, "the run in the runs browser", |h| {
-        h.query_by_label_contains("ild-patch · cifarnet ri fold 1/5 · 1 epochs").is_some()
+        h.query_by_label_contains("ild-patch · cifarnet ri fold 1/2 · 1 epochs").is_some()
     });
 
     // Evaluation: the run scored in the background, the confusion matrix as the core has it
@@ -136,6 +141,21 @@ fn an_ild_run_is_trained_for_evaluated_and_visualised_in_the_workbench() {
     }
     let accuracy = format!("{} items, accuracy {:.3} [", core.pooled.samples, core.pooled.accuracy);
     assert!(h.query_by_label_contains(&accuracy).is_some(), "{accuracy} with its bootstrap interval");
+
+    // the run's cross-validation: both folds pooled, every patient tested once
+    h.get_by_label("Evaluate its cross-validation (2 folds)").click();
+    let fold_eval = shown.clone();
+    wait_for(&mut h, "the cross-validation's evaluation", move |h| {
+        !h.state().eval.evaluating && h.state().eval.ild.selected.as_ref().is_some_and(|s| s != &fold_eval)
+    });
+    let (_, pooled) = evaluate_ild(EvalKind::Cv, &folds, &options, 0, 1, Some(&tmp.path().join("core-cv"))).unwrap();
+    assert!(pooled.pooled.samples > core.pooled.samples, "two test folds score more than one");
+    assert!(h.query_by_label_contains("(cifarnet ri, ild-patch, cv)").is_some(), "listed as a cross-validation");
+    let pooled_accuracy = format!("{} items, accuracy {:.3} [", pooled.pooled.samples, pooled.pooled.accuracy);
+    assert!(h.query_by_label_contains(&pooled_accuracy).is_some(), "{pooled_accuracy}");
+    for (i, fold) in ["patch-f1", "patch-f2"].iter().enumerate() {
+        assert!(h.query_by_label(fold).is_some(), "the fold {} is offered on its own", i + 1);
+    }
 
     // Visualisation: an annotated patch of the run's study, fed to the network as evaluation does
     h.get_by_label("Visualisation").click();

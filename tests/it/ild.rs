@@ -313,19 +313,26 @@ fn a_tiny_ild_run_trains_evaluates_and_reports() {
     assert!(out.status.success(), "{}", stderr(&out));
     let table = stdout(&out);
     assert!(table.contains("| model | regime | slice-CV5 | patch-CV5 |"), "{table}");
-    let row = table.lines().find(|l| l.starts_with("| cifarnet | ri |")).unwrap();
-    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    // the slice run used the average lung mask: a row of its own beside the patch run's
+    let cells_of = |start: &str| -> Vec<String> {
+        let row = table.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("no {start} in {table}"));
+        row.split('|').map(|c| c.trim().to_string()).collect()
+    };
+    let (plain, averaged) = (cells_of("| cifarnet | ri |"), cells_of("| cifarnet | ri, lung average |"));
     let accuracy = |v: &serde_json::Value| format!("{:.3}", v["pooled"]["accuracy"].as_f64().unwrap());
     let patch_report: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(eval_dir.join("ild_report.json")).unwrap()).unwrap();
-    assert!(cells[3].starts_with(&accuracy(&report)) && cells[4].starts_with(&accuracy(&patch_report)), "{row}");
-    // --csv holds the same row: the 5-fold protocol of both runs, the accuracies evaluated
+    assert!(plain[3] == "-" && plain[4].starts_with(&accuracy(&patch_report)), "{table}");
+    assert!(averaged[3].starts_with(&accuracy(&report)) && averaged[4] == "-", "{table}");
+    // --csv holds the same rows: the 5-fold protocol of both runs, the accuracies evaluated
     let csv = fs::read_to_string(&csv_path).unwrap();
-    let line: Vec<&str> = csv.lines().nth(1).expect("one row").split(',').collect();
-    assert_eq!(csv.lines().count(), 2, "{csv}");
-    assert_eq!((line[0], line[1], line[2], line[6]), ("cifarnet", "ri", "5", "5"), "{csv}");
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    let line = |k: usize| -> Vec<&str> { csv.lines().nth(k).unwrap().split(',').collect() };
+    let (patch_line, slice_line) = (line(1), line(2));
+    assert_eq!((patch_line[0], patch_line[1], patch_line[2], patch_line[7]), ("cifarnet", "ri", "none", "5"), "{csv}");
+    assert_eq!((slice_line[1], slice_line[2], slice_line[3]), ("ri", "average", "5"), "{csv}");
     let close = |cell: &str, v: &serde_json::Value| {
         (cell.parse::<f64>().unwrap() - v["pooled"]["accuracy"].as_f64().unwrap()).abs() < 1e-9
     };
-    assert!(close(line[3], &report) && close(line[7], &patch_report), "{csv}");
+    assert!(close(slice_line[4], &report) && close(patch_line[8], &patch_report), "{csv}");
 }
