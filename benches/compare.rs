@@ -29,7 +29,7 @@ use std::time::Instant;
 use cadet::core::models::ModelKind;
 use cadet::core::nifti::read_nifti;
 use cadet::core::sampling::{Interpolation, Plane, SliceGeometry, ViewProtocol, ViewSampler, ViewSpec};
-use cadet::core::train::{BenchReport, BenchSpec, DeviceChoice, Precision, bench_train};
+use cadet::core::train::{BENCH_LR, BenchReport, BenchSpec, DeviceChoice, Precision, bench_train};
 use cadet::core::window::WindowPreset;
 use glam::DVec3;
 use rayon::prelude::*;
@@ -212,7 +212,7 @@ fn train_child(spec: &str) {
         eprintln!("{TRAIN_CHILD}={spec}: expected model:batch:steps:cpu|gpu|auto");
         std::process::exit(2);
     };
-    let spec = BenchSpec { model, batch, steps, warmup: 1, device, precision: Precision::F32, seed: 1 };
+    let spec = BenchSpec { model, batch, steps, warmup: 1, device, precision: Precision::F32, seed: 1, lr: BENCH_LR };
     match bench_train(&spec) {
         Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
         Err(why) => {

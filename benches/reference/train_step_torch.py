@@ -3,7 +3,7 @@
 
     python3 train_step_torch.py --model cifarnet|alexnet-l|googlenet-l --batch N
                                 [--steps S] [--warmup W] [--threads T]
-                                [--device cpu|cuda]
+                                [--device cpu|cuda] [--lr R]
     python3 train_step_torch.py --check
 
 The three networks are layer-for-layer copies of cadet's definitions in
@@ -13,7 +13,9 @@ way (He-normal weights, zero biases, N(0, 0.01) for the last layer).
 
 Each step draws a batch of N(0, 1) images of the model's input size and random
 labels, then runs forward, cross-entropy, backward and an SGD update
-(lr 0.01, momentum 0.9, dampening 0, weight decay 5e-4), reading the loss back
+(lr 0.001 by default as `cadet bench train`: at 0.01 alexnet-l's loss reaches
+1e10 by the fifth step and NaN by the sixth; momentum 0.9, dampening 0, weight
+decay 5e-4), reading the loss back
 as a Python float, just as benches/compare.rs does on the burn side.  W warm-up
 steps are run untimed, then S steps are timed.  Prints one JSON line:
 
@@ -250,7 +252,7 @@ def benchmark(args):
 
     cls = MODELS[args.model]
     model = cls(CLASSES).to(device).train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, dampening=0, weight_decay=5e-4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, dampening=0, weight_decay=5e-4)
     size = cls.INPUT
 
     def sync():
@@ -307,6 +309,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps first (default 2)")
     parser.add_argument("--threads", type=int, default=default_threads(), help="intra-op threads (default: all cores)")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--lr", type=float, default=0.001, help="SGD learning rate (default 0.001)")
     parser.add_argument("--check", action="store_true", help="print parameter counts and exit")
     args = parser.parse_args()
 

@@ -1,5 +1,5 @@
 //! `cadet bench train --model M --batch B [--steps S] [--warmup W] [--device cpu|gpu|auto]
-//! [--precision f32|f16] [--json]`: timed SGD steps of one network (see `core::train::bench`).
+//! [--precision f32|f16] [--lr R] [--json]`: timed SGD steps of one network (see `core::train::bench`).
 
 use clap::{Args, Subcommand};
 
@@ -41,6 +41,10 @@ pub struct BenchTrainArgs {
     /// Seed of the initial weights and the batches.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Learning rate of the SGD steps (speed does not depend on it; at 0.01 alexnet-l diverges
+    /// on the random batches within ten steps, in PyTorch too).
+    #[arg(long, default_value_t = crate::core::train::BENCH_LR)]
+    pub lr: f64,
     /// Print the measurement as one line of JSON.
     #[arg(long)]
     pub json: bool,
@@ -56,6 +60,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         device: a.device,
         precision: a.precision,
         seed: a.seed,
+        lr: a.lr,
     };
     let report = bench_train(&spec).map_err(anyhow::Error::msg)?;
     if a.json {

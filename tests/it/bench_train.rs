@@ -58,6 +58,20 @@ fn bench_train_reports_what_it_measured() {
     assert!(rss > 10.0 && rss < 4096.0, "peak resident set {rss} MiB");
 }
 
+/// The GPU check times alexnet-l over 23 steps: at the default learning rate its loss stays
+/// finite on the random batches (at 0.01 it is NaN by the sixth step, ending the measurement).
+#[test]
+fn alexnet_l_stays_finite_at_the_default_learning_rate() {
+    let cache = tempfile::tempdir().unwrap();
+    let r = bench(
+        &["--model", "alexnet-l", "--batch", "4", "--steps", "8", "--warmup", "0", "--device", "cpu"],
+        cache.path(),
+    );
+    let l = losses(&r);
+    assert_eq!(l.len(), 8);
+    assert!(l.iter().all(|v| v.is_finite() && *v < 1e3), "{l:?}");
+}
+
 /// The only proof that the GPU path computes the right thing: three SGD steps of cifarnet from
 /// the same initial weights and batches on burn-wgpu and on the CPU give the same losses.
 /// Fails when no wgpu adapter exists (CI has lavapipe); `CADET_SKIP_WGPU_TEST=1` skips it.
@@ -68,7 +82,8 @@ fn wgpu_training_matches_the_cpu() {
         return;
     }
     let cache = tempfile::tempdir().unwrap();
-    let args = ["--model", "cifarnet", "--batch", "8", "--steps", "2", "--warmup", "1", "--seed", "3"];
+    // lr 0.01 (the default is 0.001) so that two updates move the loss well above the tolerance
+    let args = ["--model", "cifarnet", "--batch", "8", "--steps", "2", "--warmup", "1", "--seed", "3", "--lr", "0.01"];
     let cpu = bench(&[&args[..], &["--device", "cpu"]].concat(), cache.path());
     let gpu = bench(&[&args[..], &["--device", "gpu"]].concat(), cache.path());
     assert_eq!(gpu["backend"], "wgpu", "{}", gpu["device"]);

@@ -17,7 +17,7 @@ mod sgd;
 mod task;
 mod views;
 
-pub use bench::{BenchReport, BenchSpec, bench_train, peak_rss_mb};
+pub use bench::{BENCH_LR, BenchReport, BenchSpec, bench_train, peak_rss_mb};
 pub use config::{DeviceChoice, Regime, TrainConfig};
 pub use curves::{RunCurves, write_curves_csv};
 pub use data::{ild_fold_split, open_ild};
