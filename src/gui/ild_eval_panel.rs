@@ -14,7 +14,6 @@ use crate::core::eval::ild_export::{confusion_image, confusion_shade, row_fracti
 use crate::core::eval::ild_metrics::IldIntervals;
 use crate::core::eval::{ClassificationReport, Interval};
 use crate::core::ild::IldClass;
-use crate::core::ild::lung::LungFocus;
 use crate::core::raster::RgbaImage;
 use crate::core::train::list_runs;
 
@@ -99,7 +98,7 @@ pub fn list_ui(ui: &mut egui::Ui, state: &mut IldEvalState) {
     for e in &state.evals {
         let on = state.selected.as_ref() == Some(&e.path);
         let r = &e.report;
-        let label = format!("{} ({} {}{}, {}, {})", e.name, r.model, r.regime, lung_text(r), r.task, r.kind);
+        let label = format!("{} ({} {}{}, {}, {})", e.name, r.model, r.regime, r.lung.label_suffix(), r.task, r.kind);
         if ui.selectable_label(on, label).clicked() {
             state.selected = if on { None } else { Some(e.path.clone()) };
             state.view = IldView::Pooled;
@@ -119,14 +118,6 @@ pub fn controls_ui(ui: &mut egui::Ui, state: &IldEvalState, run: Option<&PathBuf
         .then_some(folds)
 }
 
-/// ", lung average" for a slice-level evaluation under a lung setting, else nothing.
-fn lung_text(r: &IldEvalReport) -> String {
-    match r.lung {
-        LungFocus::None => String::new(),
-        lung => format!(", lung {lung}"),
-    }
-}
-
 fn interval(i: Option<&Interval>) -> String {
     i.map_or(String::new(), |i| format!(" [{:.3}, {:.3}]", i.lower, i.upper))
 }
@@ -135,7 +126,7 @@ fn interval(i: Option<&Interval>) -> String {
 pub fn report_ui(ui: &mut egui::Ui, state: &mut IldEvalState, e: &IldEvalListing) -> IldEvalActions {
     let mut actions = IldEvalActions::default();
     let r = &e.report;
-    ui.heading(format!("{} — {} {}{} ({}), {}", e.name, r.model, r.regime, lung_text(r), r.task, r.kind));
+    ui.heading(format!("{} — {} {}{} ({}), {}", e.name, r.model, r.regime, r.lung.label_suffix(), r.task, r.kind));
     if r.task == crate::core::train::Task::IldSlice {
         ui.label("slice level: a prediction is a hit when it is one of the slice's classes");
     }

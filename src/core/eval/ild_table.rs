@@ -92,10 +92,7 @@ pub fn table_iii_markdown(cells: &[TableIiiCell]) -> String {
         "|---|---|---|---|".to_string(),
     ];
     for r in table_iii_rows(cells) {
-        let regime = match r.lung {
-            LungFocus::None => r.regime.to_string(),
-            lung => format!("{}, lung {lung}", r.regime),
-        };
+        let regime = format!("{}{}", r.regime, r.lung.label_suffix());
         lines.push(format!("| {} | {regime} | {} | {} |", r.model, cell_text(r.slice), cell_text(r.patch)));
     }
     lines.join("\n") + "\n"

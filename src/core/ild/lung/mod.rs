@@ -44,6 +44,17 @@ pub enum LungFocus {
 
 named_choice!(LungFocus, "lung focus", { None => "none", Average => "average", Smooth => "smooth" });
 
+impl LungFocus {
+    /// What a configuration's label ("ri", "cifarnet ri") gains under this setting:
+    /// ", lung average", or nothing for `none`.
+    pub fn label_suffix(self) -> String {
+        match self {
+            LungFocus::None => String::new(),
+            lung => format!(", lung {lung}"),
+        }
+    }
+}
+
 /// A slice's lung mask (row-major, the slice's size) and where it comes from: the slice's HUG
 /// mask file when it has one, otherwise estimated from its HU.
 pub fn slice_lung_mask(slice: &IldSlice, hu: &[f32]) -> Result<(Vec<bool>, MaskSource), IldError> {
