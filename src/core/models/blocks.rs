@@ -8,6 +8,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, Pa
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 
+use super::conv::conv2d;
+
 /// A convolution with Gaussian (He) initial weights and zero bias.
 pub fn conv(channels: [usize; 2], kernel: usize, stride: usize, padding: usize, bias: bool, device: &Device) -> Conv2d {
     let fan_in = channels[0] * kernel * kernel;
@@ -58,7 +60,7 @@ impl BasicConv2d {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.bn.forward(self.conv.forward(x)))
+        relu(self.bn.forward(conv2d(&self.conv, x)))
     }
 }
 

@@ -8,6 +8,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use super::blocks::ShapeTrace;
+use super::conv::{conv2d, max_pool2d};
 
 /// One step of a plain chain.
 #[derive(Clone, Copy, Debug)]
@@ -22,9 +23,9 @@ pub enum Stage<'a> {
 impl Stage<'_> {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
-            Stage::Conv(c) => c.forward(x),
+            Stage::Conv(c) => conv2d(c, x),
             Stage::Relu => relu(x),
-            Stage::MaxPool(p) => p.forward(x),
+            Stage::MaxPool(p) => max_pool2d(p, x),
             Stage::AvgPool(p) => p.forward(x),
         }
     }

@@ -9,6 +9,7 @@ use burn::prelude::*;
 use burn::tensor::module::adaptive_avg_pool2d;
 
 use super::blocks::{BasicConv2d, ShapeTrace, linear, max_pool};
+use super::conv::max_pool2d;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GoogVariant {
@@ -74,7 +75,7 @@ impl Inception {
         let a = self.branch1.forward(x.clone());
         let b = chain(&self.branch2, x.clone());
         let c = chain(&self.branch3, x.clone());
-        let d = self.branch4.forward(self.branch4_pool.forward(x));
+        let d = self.branch4.forward(max_pool2d(&self.branch4_pool, x));
         Tensor::cat(vec![a, b, c, d], 1)
     }
 
@@ -129,10 +130,10 @@ impl GoogLeNet {
     /// The last inception module's output, `[batch, 1024, 7, 7]` at 224 px.
     pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
         let stage = |mods: &[Inception], x: Tensor<4>| mods.iter().fold(x, |x, m| m.forward(x));
-        let x = self.maxpool1.forward(self.conv1.forward(x));
-        let x = self.maxpool2.forward(self.conv3.forward(self.conv2.forward(x)));
-        let x = self.maxpool3.forward(stage(&self.inception3, x));
-        let x = self.maxpool4.forward(stage(&self.inception4, x));
+        let x = max_pool2d(&self.maxpool1, self.conv1.forward(x));
+        let x = max_pool2d(&self.maxpool2, self.conv3.forward(self.conv2.forward(x)));
+        let x = max_pool2d(&self.maxpool3, stage(&self.inception3, x));
+        let x = max_pool2d(&self.maxpool4, stage(&self.inception4, x));
         stage(&self.inception5, x)
     }
 

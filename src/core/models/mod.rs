@@ -6,6 +6,7 @@ mod alexnet;
 mod blocks;
 mod chain;
 mod cifarnet;
+pub mod conv;
 mod efficientnet;
 mod googlenet;
 pub mod imagenet;
