@@ -109,16 +109,22 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Vec<f32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Runs `work` with two scratch buffers of `a` and `b` elements on this thread, their contents
-/// left from earlier use (every caller overwrites what it reads).
-fn with_scratch<R>(a: usize, b: usize, work: impl FnOnce(&mut [f32], &mut [f32]) -> R) -> R {
+/// Runs `work` with scratch buffers of the given lengths on this thread, their contents left
+/// from earlier use (every caller overwrites what it reads).
+fn with_scratch<R, const N: usize>(lens: [usize; N], work: impl FnOnce([&mut [f32]; N]) -> R) -> R {
     SCRATCH.with(|cell| {
         let mut taken = cell.take();
-        if taken.len() < a + b {
-            taken.resize(a + b, 0.0);
+        let total = lens.iter().sum();
+        if taken.len() < total {
+            taken.resize(total, 0.0);
         }
-        let (first, rest) = taken.split_at_mut(a);
-        let result = work(first, &mut rest[..b]);
+        let mut rest = &mut taken[..total];
+        let buffers = std::array::from_fn(|i| {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(lens[i]);
+            rest = tail;
+            head
+        });
+        let result = work(buffers);
         cell.replace(taken);
         result
     })
@@ -151,7 +157,7 @@ pub fn forward(g: &ConvGeometry, x: &[f32], weight: &[f32], bias: Option<&[f32]>
     let group = group_size(positions, per_task);
     let width = group * positions;
     out.par_chunks_mut(per_task * out_len).enumerate().for_each(|(task, outs)| {
-        with_scratch(patch * width, g.filters * width, |col, product| {
+        with_scratch([patch * width, g.filters * width], |[col, product]| {
             for (k, outs) in outs.chunks_mut(group * out_len).enumerate() {
                 let first = task * per_task + k * group;
                 let images = outs.len() / out_len;
@@ -237,7 +243,7 @@ fn input_gradient(g: &ConvGeometry, weight: &[f32], dy: &[f32]) -> Vec<f32> {
     }
     let per_task = images_per_task(g.batch);
     dx.par_chunks_mut(per_task * g.image_len()).enumerate().for_each(|(task, dxs)| {
-        with_scratch(patch * positions, 0, |dcol, _| {
+        with_scratch([patch * positions], |[dcol]| {
             for (i, dx_n) in dxs.chunks_mut(g.image_len()).enumerate() {
                 let dy_n = &dy[(task * per_task + i) * out_len..][..out_len];
                 let lhs = Mat::transposed(weight, patch);
@@ -268,7 +274,7 @@ fn filter_gradients(g: &ConvGeometry, x: &[f32], dy: &[f32], wanted: Wanted) -> 
         .map(|task| {
             let (mut dw, mut db) = (vec![0.0f32; weight_len], vec![0.0f32; bias_len]);
             let col_len = if wanted.weight { patch * width } else { 0 };
-            with_scratch(col_len, g.filters * width, |col, dy_group| {
+            with_scratch([col_len, g.filters * width], |[col, dy_group]| {
                 let first = task * per_task;
                 let last = (first + per_task).min(g.batch);
                 for (k, start) in (first..last).step_by(group).enumerate() {

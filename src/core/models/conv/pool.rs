@@ -40,7 +40,8 @@ impl PoolGeometry {
 const PLANES_PER_TASK: usize = 8;
 
 /// The maxima (`[planes, out_rows, out_cols]`) and, for each, its index within its input plane
-/// (the first maximum when several are equal; a window entirely in the padding gives −∞ and 0).
+/// (the first maximum when several are equal, the last NaN when there are NaNs; −∞ and −1 for
+/// a window that lies wholly in the padding, which burn's output size rules out).
 pub fn forward(g: &PoolGeometry, x: &[f32]) -> (Vec<f32>, Vec<i32>) {
     let (in_plane, out_plane) = (g.in_plane(), g.out_plane());
     let mut out = vec![f32::NEG_INFINITY; g.planes * out_plane];
@@ -54,21 +55,23 @@ pub fn forward(g: &PoolGeometry, x: &[f32]) -> (Vec<f32>, Vec<i32>) {
         .with_min_len(PLANES_PER_TASK)
         .for_each(|(plane, (out, arg))| {
             let src = &x[plane * in_plane..][..in_plane];
+            let columns: Vec<_> = (0..g.output[1]).map(|ox| g.window(1, ox)).collect();
             for oy in 0..g.output[0] {
                 let rows = g.window(0, oy);
-                for ox in 0..g.output[1] {
-                    let (mut best, mut at) = (f32::NEG_INFINITY, None);
+                let line = oy * g.output[1];
+                for (ox, cols) in columns.iter().enumerate() {
+                    // A NaN wins and stays, as in PyTorch.
+                    let (mut best, mut at) = (f32::NEG_INFINITY, rows.start * g.width + cols.start);
                     for iy in rows.clone() {
-                        let row = &src[iy * g.width..][..g.width];
-                        for ix in g.window(1, ox) {
-                            let v = row[ix];
-                            if at.is_none() || v > best || v.is_nan() && !best.is_nan() {
-                                (best, at) = (v, Some(iy * g.width + ix));
+                        let start = iy * g.width + cols.start;
+                        for (i, &v) in src[start..iy * g.width + cols.end].iter().enumerate() {
+                            if v > best || v.is_nan() {
+                                (best, at) = (v, start + i);
                             }
                         }
                     }
-                    out[oy * g.output[1] + ox] = best;
-                    arg[oy * g.output[1] + ox] = at.unwrap_or(0) as i32;
+                    out[line + ox] = best;
+                    arg[line + ox] = if rows.is_empty() || cols.is_empty() { -1 } else { at as i32 };
                 }
             }
         });
@@ -86,7 +89,9 @@ pub fn backward(g: &PoolGeometry, dy: &[f32], arg: &[i32]) -> Vec<f32> {
         let dy = &dy[plane * out_plane..][..out_plane];
         let arg = &arg[plane * out_plane..][..out_plane];
         for (d, &i) in dy.iter().zip(arg) {
-            dx[i as usize] += *d;
+            if let Ok(i) = usize::try_from(i) {
+                dx[i] += *d;
+            }
         }
     });
     dx

@@ -92,10 +92,13 @@ fn im2col_same_width(g: &ConvGeometry, image: &[f32], col: &mut [f32], stride: u
                 block[..skip].fill(0.0);
                 block[skip..skip + len].copy_from_slice(&src[from..from + len]);
                 block[skip + len..].fill(0.0);
+                // One column at a time: a fill of a line's one or two wrapped values is a call to
+                // memset, which cost more than the copy.
                 let (wrap_left, wrap_right) = (left.saturating_sub(kj), kj.saturating_sub(left));
-                for line in block.chunks_mut(width) {
-                    line[..wrap_left].fill(0.0);
-                    line[width - wrap_right..].fill(0.0);
+                for column in (0..wrap_left).chain(width - wrap_right..width) {
+                    for v in block[column..].iter_mut().step_by(width) {
+                        *v = 0.0;
+                    }
                 }
             }
         }
