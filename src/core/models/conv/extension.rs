@@ -15,7 +15,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::tensor::IntTensor;
 use burn::backend::{Autodiff, Backend, Flex, backend_extension, get_or_init_device_settings};
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::{DType, TensorData};
+use burn::tensor::{DType, Element, TensorData};
 
 use super::kernel::{self, ConvGeometry, Wanted};
 use super::pool::{self, PoolGeometry};
@@ -37,8 +37,7 @@ pub trait CadetOps: Backend {
 
     #[fusion(default)]
     fn cadet_max_pool2d(x: FloatTensor<Self>, options: PoolOptions) -> FloatTensor<Self> {
-        let PoolOptions { kernel, stride, padding, ceil_mode } = options;
-        Self::max_pool2d(x, kernel, stride, padding, [1, 1], ceil_mode)
+        burn_ops::max_pool2d::<Self>(x, options)
     }
 }
 
@@ -62,20 +61,14 @@ pub trait CadetGrad: Backend {
         options: ConvOptions<2>,
         wanted: Wanted,
     ) -> [Option<FloatTensor<Self>>; 3] {
-        let dx = wanted.x.then(|| Self::conv2d_x_backward(x.clone(), weight.clone(), dy.clone(), options.clone()));
-        let db = wanted.bias.then(|| Self::conv2d_bias_backward(x.clone(), bias, dy.clone()));
-        let dw = wanted.weight.then(|| Self::conv2d_weight_backward(x, weight, dy, options));
-        [dx, dw, db]
+        burn_ops::conv2d_grads::<Self>(x, weight, bias, dy, options, wanted)
     }
 
     fn cadet_max_pool2d_with_indices(
         x: FloatTensor<Self>,
         options: PoolOptions,
     ) -> (FloatTensor<Self>, IntTensor<Self>) {
-        let PoolOptions { kernel, stride, padding, ceil_mode } = options;
-        let int_dtype = get_or_init_device_settings::<Self>(&x.device()).int_dtype;
-        let pooled = Self::max_pool2d_with_indices(x, kernel, stride, padding, [1, 1], ceil_mode, int_dtype);
-        (pooled.output, pooled.indices)
+        burn_ops::max_pool2d_with_indices::<Self>(x, options)
     }
 
     fn cadet_max_pool2d_backward(
@@ -84,8 +77,51 @@ pub trait CadetGrad: Backend {
         dy: FloatTensor<Self>,
         indices: IntTensor<Self>,
     ) -> FloatTensor<Self> {
+        burn_ops::max_pool2d_backward::<Self>(x, options, dy, indices)
+    }
+}
+
+/// burn's own operations: the GPU's, and the CPU's for what cadet's kernels leave to burn.
+mod burn_ops {
+    use super::*;
+
+    pub fn conv2d_grads<B: Backend>(
+        x: FloatTensor<B>,
+        weight: FloatTensor<B>,
+        bias: FloatTensor<B>,
+        dy: FloatTensor<B>,
+        options: ConvOptions<2>,
+        wanted: Wanted,
+    ) -> [Option<FloatTensor<B>>; 3] {
+        let dx = wanted.x.then(|| B::conv2d_x_backward(x.clone(), weight.clone(), dy.clone(), options.clone()));
+        let db = wanted.bias.then(|| B::conv2d_bias_backward(x.clone(), bias, dy.clone()));
+        let dw = wanted.weight.then(|| B::conv2d_weight_backward(x, weight, dy, options));
+        [dx, dw, db]
+    }
+
+    pub fn max_pool2d<B: Backend>(x: FloatTensor<B>, options: PoolOptions) -> FloatTensor<B> {
         let PoolOptions { kernel, stride, padding, ceil_mode } = options;
-        Self::max_pool2d_with_indices_backward(x, kernel, stride, padding, [1, 1], ceil_mode, dy, indices).x_grad
+        B::max_pool2d(x, kernel, stride, padding, [1, 1], ceil_mode)
+    }
+
+    pub fn max_pool2d_with_indices<B: Backend>(
+        x: FloatTensor<B>,
+        options: PoolOptions,
+    ) -> (FloatTensor<B>, IntTensor<B>) {
+        let PoolOptions { kernel, stride, padding, ceil_mode } = options;
+        let int_dtype = get_or_init_device_settings::<B>(&x.device()).int_dtype;
+        let pooled = B::max_pool2d_with_indices(x, kernel, stride, padding, [1, 1], ceil_mode, int_dtype);
+        (pooled.output, pooled.indices)
+    }
+
+    pub fn max_pool2d_backward<B: Backend>(
+        x: FloatTensor<B>,
+        options: PoolOptions,
+        dy: FloatTensor<B>,
+        indices: IntTensor<B>,
+    ) -> FloatTensor<B> {
+        let PoolOptions { kernel, stride, padding, ceil_mode } = options;
+        B::max_pool2d_with_indices_backward(x, kernel, stride, padding, [1, 1], ceil_mode, dy, indices).x_grad
     }
 }
 
@@ -113,11 +149,11 @@ fn geometry(x: &FlexTensor, weight: &FlexTensor, options: &ConvOptions<2>) -> Op
     (weight_channels == channels && g.output_size().is_some()).then_some(g)
 }
 
-/// The tensor's elements in row-major order.
-fn values(t: &FlexTensor) -> std::borrow::Cow<'_, [f32]> {
-    match t.as_slice::<f32>() {
+/// The tensor's elements in row-major order (those of type `E`: the callers checked it).
+fn values<E: Element + bytemuck::Pod>(t: &FlexTensor) -> std::borrow::Cow<'_, [E]> {
+    match t.as_slice::<E>() {
         Some(slice) => slice.into(),
-        None => t.to_contiguous().as_slice::<f32>().map(<[f32]>::to_vec).unwrap_or_default().into(),
+        None => t.to_contiguous().as_slice::<E>().map(<[E]>::to_vec).unwrap_or_default().into(),
     }
 }
 
@@ -138,10 +174,7 @@ impl CadetOps for Flex {
     fn cadet_max_pool2d(x: FlexTensor, options: PoolOptions) -> FlexTensor {
         match pool_geometry(&x, &options) {
             Some(g) => flex(pool::forward(&g, &values(&x)).0, pooled_shape(&x, &g)),
-            None => {
-                let PoolOptions { kernel, stride, padding, ceil_mode } = options;
-                Self::max_pool2d(x, kernel, stride, padding, [1, 1], ceil_mode)
-            }
+            None => burn_ops::max_pool2d::<Self>(x, options),
         }
     }
 }
@@ -175,10 +208,7 @@ fn pooled_shape(x: &FlexTensor, g: &PoolGeometry) -> [usize; 4] {
 impl CadetGrad for Flex {
     fn cadet_max_pool2d_with_indices(x: FlexTensor, options: PoolOptions) -> (FlexTensor, FlexTensor) {
         let Some(g) = pool_geometry(&x, &options) else {
-            let PoolOptions { kernel, stride, padding, ceil_mode } = options;
-            let int_dtype = get_or_init_device_settings::<Self>(&x.device()).int_dtype;
-            let pooled = Self::max_pool2d_with_indices(x, kernel, stride, padding, [1, 1], ceil_mode, int_dtype);
-            return (pooled.output, pooled.indices);
+            return burn_ops::max_pool2d_with_indices::<Self>(x, options);
         };
         let (out, arg) = pool::forward(&g, &values(&x));
         let shape = pooled_shape(&x, &g);
@@ -192,15 +222,9 @@ impl CadetGrad for Flex {
         indices: FlexTensor,
     ) -> FlexTensor {
         let Some(g) = pool_geometry(&x, &options) else {
-            let PoolOptions { kernel, stride, padding, ceil_mode } = options;
-            return Self::max_pool2d_with_indices_backward(x, kernel, stride, padding, [1, 1], ceil_mode, dy, indices)
-                .x_grad;
+            return burn_ops::max_pool2d_backward::<Self>(x, options, dy, indices);
         };
-        let arg = indices
-            .as_slice::<i32>()
-            .map(<[i32]>::to_vec)
-            .unwrap_or_else(|| indices.to_contiguous().as_slice::<i32>().map(<[i32]>::to_vec).unwrap_or_default());
-        flex(pool::backward(&g, &values(&dy), &arg), x.shape())
+        flex(pool::backward(&g, &values(&dy), &values(&indices)), x.shape())
     }
 
     fn cadet_conv2d_grads(
@@ -212,7 +236,7 @@ impl CadetGrad for Flex {
         wanted: Wanted,
     ) -> [Option<FlexTensor>; 3] {
         let Some(g) = geometry(&x, &weight, &options) else {
-            return burn_grads(x, weight, bias, dy, options, wanted);
+            return burn_ops::conv2d_grads::<Self>(x, weight, bias, dy, options, wanted);
         };
         let grads = kernel::backward(&g, &values(&x), &values(&weight), &values(&dy), wanted);
         [
@@ -221,21 +245,6 @@ impl CadetGrad for Flex {
             wanted.bias.then(|| flex(grads.bias, [g.filters])),
         ]
     }
-}
-
-/// burn's gradients, for the shapes cadet's kernel leaves to flex.
-fn burn_grads(
-    x: FlexTensor,
-    weight: FlexTensor,
-    bias: FlexTensor,
-    dy: FlexTensor,
-    options: ConvOptions<2>,
-    wanted: Wanted,
-) -> [Option<FlexTensor>; 3] {
-    let dx = wanted.x.then(|| Flex::conv2d_x_backward(x.clone(), weight.clone(), dy.clone(), options.clone()));
-    let db = wanted.bias.then(|| Flex::conv2d_bias_backward(x.clone(), bias, dy.clone()));
-    let dw = wanted.weight.then(|| Flex::conv2d_weight_backward(x, weight, dy, options));
-    [dx, dw, db]
 }
 
 #[derive(Debug)]
